@@ -1,0 +1,185 @@
+//! Command-line flags and environment variables: one struct, with the defaults as
+//! named constants and the rules for the port and the module's location.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Parser};
+
+/// Port used when neither `--port` nor the platform's variables name one.
+pub const DEFAULT_PORT: u16 = 9000;
+/// Default most live instances: see [`ServeArgs::max_instances`] and the README.
+pub const DEFAULT_MAX_INSTANCES: usize = 32;
+/// FC's limit on a synchronous call's request body: 32 MB.
+pub const DEFAULT_MAX_BODY: usize = 32 * 1024 * 1024;
+/// The module file name looked for beside the executable and in the code directory.
+pub const MODULE_FILE_NAME: &str = "handler.wasm";
+/// The platform's port variable.
+pub const ENV_SERVER_PORT: &str = "FC_SERVER_PORT";
+/// The port variable of FC 3.0's configurable port.
+pub const ENV_CUSTOM_LISTEN_PORT: &str = "FC_CUSTOM_LISTEN_PORT";
+/// Where the platform unpacks the code.
+pub const ENV_CODE_PATH: &str = "FC_FUNC_CODE_PATH";
+
+/// `bootstrap`: a Function Compute custom runtime that runs a WebAssembly component.
+///
+/// It serves the platform's /initialize, /invoke and lifecycle calls by calling the
+/// exports of `handler.wasm`. Every flag can also be set by the environment variable
+/// shown beside it.
+#[derive(Debug, Parser)]
+#[command(name = "bootstrap", version, about, long_about)]
+pub struct Cli {
+    /// Server settings.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// Settings of the server.
+#[derive(Clone, Debug, Args)]
+pub struct ServeArgs {
+    /// TCP port to listen on; 0 picks a free one (the bound address is printed).
+    /// [default: $FC_SERVER_PORT, else $FC_CUSTOM_LISTEN_PORT, else 9000]
+    #[arg(long)]
+    pub port: Option<u16>,
+
+    /// IP address to listen on.
+    #[arg(long, env = "FC_WASM_LISTEN", default_value = "0.0.0.0")]
+    pub listen: IpAddr,
+
+    /// The handler component (.wasm).
+    /// [default: handler.wasm beside the executable, else in $FC_FUNC_CODE_PATH]
+    #[arg(long, env = "FC_WASM_MODULE")]
+    pub module: Option<PathBuf>,
+
+    /// Most guest instances alive at once, so most calls running at once; more wait.
+    /// Set it to the function's instance concurrency.
+    #[arg(long, env = "FC_WASM_MAX_INSTANCES", default_value_t = DEFAULT_MAX_INSTANCES,
+          value_parser = parse_max_instances)]
+    pub max_instances: usize,
+
+    /// Largest request body accepted, in bytes (FC: 32 MB for synchronous calls).
+    #[arg(long, env = "FC_WASM_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY)]
+    pub max_body_bytes: usize,
+}
+
+/// Most instances: a whole number from 1 to 65535.
+fn parse_max_instances(value: &str) -> Result<usize, String> {
+    match value.parse::<u16>() {
+        Ok(n) if n > 0 => Ok(usize::from(n)),
+        _ => Err(format!("expected a whole number from 1 to {}", u16::MAX)),
+    }
+}
+
+/// The port to listen on: the flag, else `$FC_SERVER_PORT`, else
+/// `$FC_CUSTOM_LISTEN_PORT`, else 9000. Empty variables count as unset.
+pub fn resolve_port(flag: Option<u16>, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<u16> {
+    if let Some(port) = flag {
+        return Ok(port);
+    }
+    for name in [ENV_SERVER_PORT, ENV_CUSTOM_LISTEN_PORT] {
+        match env(name) {
+            Some(value) if !value.trim().is_empty() => {
+                return value
+                    .trim()
+                    .parse()
+                    .with_context(|| format!("`{name}` is not a port number: `{value}`"));
+            }
+            _ => {}
+        }
+    }
+    Ok(DEFAULT_PORT)
+}
+
+/// The module to load: the flag (or `$FC_WASM_MODULE`) as given, else the first
+/// `handler.wasm` that exists beside the executable or in the code directory.
+pub fn locate_module(
+    flag: Option<&Path>,
+    exe_dir: Option<&Path>,
+    code_dir: Option<&Path>,
+) -> anyhow::Result<PathBuf> {
+    if let Some(path) = flag {
+        return Ok(path.to_path_buf());
+    }
+    let candidates: Vec<PathBuf> = [exe_dir, code_dir]
+        .into_iter()
+        .flatten()
+        .map(|dir| dir.join(MODULE_FILE_NAME))
+        .collect();
+    if let Some(found) = candidates.iter().find(|path| path.is_file()) {
+        return Ok(found.clone());
+    }
+    let looked: Vec<String> = candidates.iter().map(|p| format!("`{}`", p.display())).collect();
+    bail!(
+        "no module found: pass --module or set FC_WASM_MODULE (looked for {})",
+        if looked.is_empty() { "nothing".to_string() } else { looked.join(", ") }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn port_precedence() {
+        let both = [(ENV_SERVER_PORT, "9100"), (ENV_CUSTOM_LISTEN_PORT, "9200")];
+        assert_eq!(resolve_port(Some(1), env(&both)).unwrap(), 1);
+        assert_eq!(resolve_port(None, env(&both)).unwrap(), 9100);
+        assert_eq!(resolve_port(None, env(&[(ENV_CUSTOM_LISTEN_PORT, "9200")])).unwrap(), 9200);
+        assert_eq!(resolve_port(None, env(&[])).unwrap(), DEFAULT_PORT);
+    }
+
+    #[test]
+    fn empty_port_variable_is_unset() {
+        let vars = [(ENV_SERVER_PORT, ""), (ENV_CUSTOM_LISTEN_PORT, "9200")];
+        assert_eq!(resolve_port(None, env(&vars)).unwrap(), 9200);
+    }
+
+    #[test]
+    fn port_zero_is_allowed() {
+        assert_eq!(resolve_port(None, env(&[(ENV_SERVER_PORT, "0")])).unwrap(), 0);
+    }
+
+    #[test]
+    fn malformed_port_names_the_variable() {
+        let err = resolve_port(None, env(&[(ENV_SERVER_PORT, "http")])).unwrap_err();
+        assert_eq!(format!("{err:#}").lines().count(), 1);
+        assert!(format!("{err:#}").contains("`FC_SERVER_PORT` is not a port number: `http`"));
+    }
+
+    #[test]
+    fn module_flag_wins() {
+        let path = locate_module(Some(Path::new("x.wasm")), None, None).unwrap();
+        assert_eq!(path, Path::new("x.wasm"));
+    }
+
+    #[test]
+    fn module_found_beside_exe_then_in_code_dir() {
+        let exe = std::env::temp_dir().join(format!("locate-exe-{}", std::process::id()));
+        let code = std::env::temp_dir().join(format!("locate-code-{}", std::process::id()));
+        std::fs::create_dir_all(&exe).unwrap();
+        std::fs::create_dir_all(&code).unwrap();
+        std::fs::write(code.join(MODULE_FILE_NAME), b"").unwrap();
+        assert_eq!(
+            locate_module(None, Some(&exe), Some(&code)).unwrap(),
+            code.join(MODULE_FILE_NAME)
+        );
+        std::fs::write(exe.join(MODULE_FILE_NAME), b"").unwrap();
+        assert_eq!(
+            locate_module(None, Some(&exe), Some(&code)).unwrap(),
+            exe.join(MODULE_FILE_NAME)
+        );
+        std::fs::remove_dir_all(&exe).unwrap();
+        std::fs::remove_dir_all(&code).unwrap();
+    }
+
+    #[test]
+    fn missing_module_names_where_it_looked() {
+        let err = locate_module(None, Some(Path::new("/nonexistent/a")), None).unwrap_err();
+        assert!(err.to_string().contains("`/nonexistent/a/handler.wasm`"), "{err}");
+    }
+}

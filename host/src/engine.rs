@@ -1,0 +1,230 @@
+//! Wasmtime behind one module: the engine configuration (component model, async calls,
+//! epoch interruption, pooling allocator with copy-on-write memory images), the linker
+//! with everything a guest may import, and loading a component into a [`Module`].
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use wasmtime::component::{Component, InstancePre, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use crate::bindings::{Handler, event_handler, http_handler, lifecycle};
+use crate::state::HostState;
+
+/// How often the epoch advances. A running guest yields to the scheduler at each tick,
+/// so a tick bounds both how long a looping guest can hold a worker thread and how late
+/// a deadline can fire.
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Pool slots reserved beyond two generations of instances (hot swap overlap).
+const SPARE_SLOTS: u32 = 4;
+
+/// The wasmtime engine and linker shared by every module generation.
+#[derive(Clone)]
+pub struct WasmEngine {
+    engine: Engine,
+    linker: Arc<Linker<HostState>>,
+    _ticker: Arc<EpochTicker>,
+}
+
+impl std::fmt::Debug for WasmEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WasmEngine").finish_non_exhaustive()
+    }
+}
+
+impl WasmEngine {
+    /// Builds an engine whose pooling allocator has room for `max_instances` live
+    /// instances of two module generations at once.
+    pub fn new(max_instances: usize) -> anyhow::Result<Self> {
+        let engine = Engine::new(&engine_config(max_instances)?)?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        Handler::add_to_linker::<_, wasmtime::component::HasSelf<HostState>>(&mut linker, |s| s)?;
+        let ticker = EpochTicker::start(engine.clone()).context("cannot start the epoch thread")?;
+        Ok(WasmEngine {
+            _ticker: Arc::new(ticker),
+            engine,
+            linker: Arc::new(linker),
+        })
+    }
+
+    /// The underlying wasmtime engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Compiles and links the component at `path`, and finds out which handler
+    /// interfaces it exports.
+    pub fn load(&self, path: &Path) -> anyhow::Result<Module> {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+        let component = Component::new(&self.engine, &bytes)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("`{}` is not a valid WebAssembly component", path.display()))?;
+        self.link(path, component)
+    }
+
+    fn link(&self, path: &Path, component: Component) -> anyhow::Result<Module> {
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("cannot link `{}`", path.display()))?;
+        let exports = Exports::discover(&pre);
+        if exports.is_empty() {
+            bail!(
+                "`{}` exports none of the handler interfaces ({})",
+                path.display(),
+                Exports::NAMES.join(", ")
+            );
+        }
+        Ok(Module {
+            path: path.to_path_buf(),
+            pre,
+            exports,
+        })
+    }
+}
+
+fn engine_config(max_instances: usize) -> anyhow::Result<Config> {
+    let mut config = Config::new();
+    config
+        .wasm_component_model(true)
+        .epoch_interruption(true)
+        .concurrency_support(false)
+        .memory_init_cow(true)
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pooling_config(
+            max_instances,
+        )?));
+    Ok(config)
+}
+
+fn pooling_config(max_instances: usize) -> anyhow::Result<PoolingAllocationConfig> {
+    let instances = u32::try_from(max_instances).context("too many instances")?;
+    let slots = instances.saturating_mul(2).saturating_add(SPARE_SLOTS);
+    let mut pooling = PoolingAllocationConfig::new();
+    pooling
+        .total_component_instances(slots)
+        .total_core_instances(slots.saturating_mul(16))
+        .total_memories(slots.saturating_mul(2))
+        .total_tables(slots.saturating_mul(16))
+        .total_stacks(slots.saturating_add(SPARE_SLOTS))
+        .max_memories_per_module(1)
+        .max_tables_per_module(4);
+    Ok(pooling)
+}
+
+/// A compiled, linked component: one generation of the user's module.
+pub struct Module {
+    path: PathBuf,
+    pre: InstancePre<HostState>,
+    exports: Exports,
+}
+
+impl std::fmt::Debug for Module {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Module")
+            .field("path", &self.path)
+            .field("exports", &self.exports.names())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Module {
+    /// Where the module was loaded from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The handler interfaces the module exports.
+    pub fn exports(&self) -> &Exports {
+        &self.exports
+    }
+
+    pub(crate) fn instance_pre(&self) -> &InstancePre<HostState> {
+        &self.pre
+    }
+}
+
+/// Which handler interfaces a component exports, with their pre-resolved indices.
+#[derive(Clone)]
+pub struct Exports {
+    pub(crate) event: Option<event_handler::GuestIndices>,
+    pub(crate) lifecycle: Option<lifecycle::GuestIndices>,
+    pub(crate) http: Option<http_handler::GuestIndices>,
+}
+
+impl std::fmt::Debug for Exports {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.names()).finish()
+    }
+}
+
+impl Exports {
+    /// The interface names the host looks for.
+    pub const NAMES: [&str; 3] = [
+        "fc:runtime/event-handler@0.1.0",
+        "fc:runtime/http-handler@0.1.0",
+        "fc:runtime/lifecycle@0.1.0",
+    ];
+
+    fn discover(pre: &InstancePre<HostState>) -> Self {
+        Exports {
+            event: event_handler::GuestIndices::new(pre).ok(),
+            lifecycle: lifecycle::GuestIndices::new(pre).ok(),
+            http: http_handler::GuestIndices::new(pre).ok(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.event.is_none() && self.http.is_none()
+    }
+
+    /// Names of the exported interfaces, for messages.
+    pub fn names(&self) -> Vec<&'static str> {
+        let present = [self.event.is_some(), self.http.is_some(), self.lifecycle.is_some()];
+        Self::NAMES
+            .into_iter()
+            .zip(present)
+            .filter_map(|(name, present)| present.then_some(name))
+            .collect()
+    }
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] until dropped.
+struct EpochTicker {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl EpochTicker {
+    fn start(engine: Engine) -> std::io::Result<Self> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let thread = std::thread::Builder::new()
+            .name("epoch-ticker".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    engine.increment_epoch();
+                }
+            })?;
+        Ok(EpochTicker {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for EpochTicker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

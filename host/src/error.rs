@@ -1,0 +1,191 @@
+//! `HostError`: every way a request can fail, and the FC response each one becomes.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::StatusCode;
+use wasmtime::WasmBacktrace;
+
+use crate::bindings::GuestError;
+use crate::fc::response::{FunctionErrorBody, PlatformErrorBody, function_error, platform_error};
+
+/// A failed request. Function failures (the guest's fault) answer 404 with
+/// `x-fc-status: 404`; request problems answer 4xx in the platform's error shape.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HostError {
+    /// The handler returned an error.
+    #[error("{message}")]
+    Handler {
+        /// `errorType` of the body.
+        error_type: String,
+        /// `errorMessage` of the body.
+        message: String,
+        /// `stackTrace` of the body.
+        stack_trace: Vec<String>,
+    },
+    /// The guest trapped (panic, `unreachable`, stack overflow, out-of-bounds access).
+    #[error("{message}")]
+    Trap {
+        /// The trap, and the panic message when one was printed.
+        message: String,
+        /// The wasm backtrace, innermost frame first.
+        frames: Vec<String>,
+    },
+    /// The call ran past its deadline and was stopped.
+    #[error("function timed out after {0:?}")]
+    Timeout(Duration),
+    /// The module does not export what this call needs.
+    #[error("the module does not export `{0}`")]
+    MissingExport(&'static str),
+    /// A new instance could not be created or initialized.
+    #[error("cannot create an instance: {0}")]
+    Instantiate(String),
+    /// The request is malformed or over a limit (400 `InvalidArgument`).
+    #[error("{0}")]
+    InvalidArgument(String),
+}
+
+impl HostError {
+    /// Builds the error for a failed wasm call from wasmtime's error: a trap keeps its
+    /// code and backtrace; `panic`, when known, names the Rust panic behind it.
+    pub(crate) fn from_trap(error: &wasmtime::Error, panic: Option<String>) -> Self {
+        let trap = error.root_cause().to_string();
+        let message = match panic {
+            Some(panic) => format!("{panic} ({trap})"),
+            None => trap,
+        };
+        let frames = error
+            .downcast_ref::<WasmBacktrace>()
+            .map(backtrace_frames)
+            .unwrap_or_default();
+        HostError::Trap { message, frames }
+    }
+
+    /// Whether the instance that produced this error must be discarded.
+    pub fn poisons_instance(&self) -> bool {
+        matches!(self, HostError::Trap { .. } | HostError::Timeout(_))
+    }
+
+    /// The `errorType` / `ErrorCode` this error reports.
+    pub fn error_type(&self) -> &str {
+        match self {
+            HostError::Handler { error_type, .. } => error_type,
+            HostError::Trap { .. } => "WasmTrap",
+            HostError::Timeout(_) => "FunctionTimeout",
+            HostError::MissingExport(_) => "MissingExport",
+            HostError::Instantiate(_) => "InstantiationError",
+            HostError::InvalidArgument(_) => "InvalidArgument",
+        }
+    }
+
+    /// The FC response for this error.
+    pub fn to_response(&self) -> http::Response<Bytes> {
+        let message = self.to_string();
+        match self {
+            HostError::InvalidArgument(_) => platform_error(
+                StatusCode::BAD_REQUEST,
+                &PlatformErrorBody {
+                    code: self.error_type(),
+                    message: &message,
+                },
+            ),
+            HostError::Handler {
+                message,
+                stack_trace,
+                ..
+            } => self.function_response(message, stack_trace),
+            HostError::Trap { message, frames } => self.function_response(message, frames),
+            _ => self.function_response(&message, &[]),
+        }
+    }
+
+    fn function_response(&self, message: &str, stack_trace: &[String]) -> http::Response<Bytes> {
+        function_error(&FunctionErrorBody {
+            error_message: message,
+            error_type: self.error_type(),
+            stack_trace,
+        })
+    }
+}
+
+impl From<GuestError> for HostError {
+    fn from(error: GuestError) -> Self {
+        let error_type = if error.error_type.is_empty() {
+            "HandlerError".to_string()
+        } else {
+            error.error_type
+        };
+        HostError::Handler {
+            error_type,
+            message: error.message,
+            stack_trace: error.stack_trace,
+        }
+    }
+}
+
+fn backtrace_frames(backtrace: &WasmBacktrace) -> Vec<String> {
+    backtrace
+        .frames()
+        .iter()
+        .map(|frame| {
+            let module = frame.module().name().unwrap_or("<module>");
+            match frame.func_name() {
+                Some(name) => format!("{module}!{:#}", rustc_demangle::demangle(name)),
+                None => format!("{module}!<wasm function {}>", frame.func_index()),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(error: &HostError) -> serde_json::Value {
+        serde_json::from_slice(error.to_response().body()).unwrap()
+    }
+
+    #[test]
+    fn handler_error_defaults_its_type() {
+        let error = HostError::from(GuestError {
+            error_type: String::new(),
+            message: "bad input".into(),
+            stack_trace: vec![],
+        });
+        let response = error.to_response();
+        assert_eq!(response.status(), 404);
+        assert_eq!(response.headers()["x-fc-status"], "404");
+        assert_eq!(
+            body(&error),
+            serde_json::json!({"errorMessage": "bad input", "errorType": "HandlerError"})
+        );
+    }
+
+    #[test]
+    fn handler_error_keeps_type_and_trace() {
+        let error = HostError::from(GuestError {
+            error_type: "ValidationError".into(),
+            message: "m".into(),
+            stack_trace: vec!["a".into()],
+        });
+        assert_eq!(
+            body(&error),
+            serde_json::json!({"errorMessage": "m", "errorType": "ValidationError", "stackTrace": ["a"]})
+        );
+    }
+
+    #[test]
+    fn invalid_argument_is_a_platform_error() {
+        let response = HostError::InvalidArgument("path too long".into()).to_response();
+        assert_eq!(response.status(), 400);
+        assert!(response.headers().get("x-fc-status").is_none());
+    }
+
+    #[test]
+    fn only_traps_and_timeouts_poison() {
+        assert!(HostError::Timeout(Duration::from_secs(1)).poisons_instance());
+        assert!(!HostError::MissingExport("x").poisons_instance());
+        assert!(!HostError::InvalidArgument("x".into()).poisons_instance());
+    }
+}

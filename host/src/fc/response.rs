@@ -1,0 +1,120 @@
+//! The two response shapes of the protocol (fc-protocol.md §4, §5): a function failure
+//! (status 404, `x-fc-status: 404`, `{"errorMessage", "errorType", "stackTrace"}`) and a
+//! platform error (`{"ErrorCode", "ErrorMessage"}` with `x-fc-error-type`).
+
+use bytes::Bytes;
+use http::{HeaderValue, StatusCode, header};
+use serde::Serialize;
+
+use super::headers;
+
+/// The status (and `x-fc-status`) of a function failure.
+pub const FUNCTION_FAILURE: StatusCode = StatusCode::NOT_FOUND;
+
+/// Body of a function failure, as FC's official runtimes write it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FunctionErrorBody<'a> {
+    /// What went wrong, one line.
+    pub error_message: &'a str,
+    /// Class of the failure, e.g. `HandlerError`, `Trap`, `Timeout`.
+    pub error_type: &'a str,
+    /// Frames, outermost first; omitted when empty.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub stack_trace: &'a [String],
+}
+
+/// Body of an error the platform itself would answer (limits, bad requests).
+#[derive(Debug, Serialize)]
+pub struct PlatformErrorBody<'a> {
+    /// Machine-readable code, e.g. `InvalidArgument`.
+    #[serde(rename = "ErrorCode")]
+    pub code: &'a str,
+    /// Human-readable explanation.
+    #[serde(rename = "ErrorMessage")]
+    pub message: &'a str,
+}
+
+/// `x-fc-error-type` of errors the platform raises itself.
+pub const COMMON_ERROR: &str = "FcCommonError";
+
+/// A function-failure response: 404, `x-fc-status: 404`, JSON body.
+pub fn function_error(body: &FunctionErrorBody<'_>) -> http::Response<Bytes> {
+    let mut response = json_response(FUNCTION_FAILURE, body);
+    response
+        .headers_mut()
+        .insert(headers::STATUS, HeaderValue::from_static("404"));
+    response
+}
+
+/// A platform-error response with the given status.
+pub fn platform_error(status: StatusCode, body: &PlatformErrorBody<'_>) -> http::Response<Bytes> {
+    let mut response = json_response(status, body);
+    response
+        .headers_mut()
+        .insert(headers::ERROR_TYPE, HeaderValue::from_static(COMMON_ERROR));
+    response
+}
+
+fn json_response(status: StatusCode, body: &impl Serialize) -> http::Response<Bytes> {
+    // Serializing these plain structs of strings cannot fail.
+    let json = serde_json::to_vec(body).unwrap_or_default();
+    let mut response = http::Response::new(Bytes::from(json));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(response: &http::Response<Bytes>) -> serde_json::Value {
+        serde_json::from_slice(response.body()).unwrap()
+    }
+
+    #[test]
+    fn function_error_has_fc_shape() {
+        let frames = vec!["0: f".to_string()];
+        let response = function_error(&FunctionErrorBody {
+            error_message: "boom",
+            error_type: "HandlerError",
+            stack_trace: &frames,
+        });
+        assert_eq!(response.status(), 404);
+        assert_eq!(response.headers()[headers::STATUS], "404");
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+        assert_eq!(
+            json(&response),
+            serde_json::json!({"errorMessage": "boom", "errorType": "HandlerError", "stackTrace": ["0: f"]})
+        );
+    }
+
+    #[test]
+    fn empty_stack_trace_is_omitted() {
+        let response = function_error(&FunctionErrorBody {
+            error_message: "m",
+            error_type: "t",
+            stack_trace: &[],
+        });
+        assert_eq!(json(&response), serde_json::json!({"errorMessage": "m", "errorType": "t"}));
+    }
+
+    #[test]
+    fn platform_error_has_fc_shape() {
+        let response = platform_error(
+            StatusCode::BAD_REQUEST,
+            &PlatformErrorBody { code: "InvalidArgument", message: "too big" },
+        );
+        assert_eq!(response.status(), 400);
+        assert_eq!(response.headers()[headers::ERROR_TYPE], COMMON_ERROR);
+        assert!(response.headers().get(headers::STATUS).is_none());
+        assert_eq!(
+            json(&response),
+            serde_json::json!({"ErrorCode": "InvalidArgument", "ErrorMessage": "too big"})
+        );
+    }
+}

@@ -1,0 +1,296 @@
+//! Where FC log output goes, and the per-instance writer that turns a guest's stdout,
+//! stderr and `log` calls into FC log records tagged with the current request id.
+//!
+//! Memory stays bounded whatever a guest writes: a partial line is emitted as its own
+//! record once it reaches [`MAX_LINE`], and each call keeps only the last
+//! [`TAIL_BYTES`] of its records (for `x-fc-log-type: Tail` and for naming a panic).
+
+use std::io::Write as _;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::SystemTime;
+
+use crate::fc::log_lines::push_record;
+
+/// Longest line kept in memory before it is written out as a record of its own.
+pub const MAX_LINE: usize = 16 * 1024;
+/// How much of a call's own log is kept for its tail.
+pub const TAIL_BYTES: usize = 4 * 1024;
+
+/// The destination of every FC log line: the process's stdout, or a buffer (tests).
+#[derive(Clone, Debug, Default)]
+pub enum LogSink {
+    /// Write each record to stdout as it is produced.
+    #[default]
+    Stdout,
+    /// Collect everything in memory (for tests that read the log).
+    Capture(Arc<Mutex<Vec<u8>>>),
+}
+
+impl LogSink {
+    /// A sink that collects output in memory, and the handle to read it.
+    pub fn capture() -> (Self, Arc<Mutex<Vec<u8>>>) {
+        let buffer = Arc::default();
+        (LogSink::Capture(Arc::clone(&buffer)), buffer)
+    }
+
+    /// Writes whole lines; errors (a closed stdout) are ignored, the host carries on.
+    pub fn write(&self, bytes: &[u8]) {
+        match self {
+            LogSink::Stdout => {
+                let _ = std::io::stdout().lock().write_all(bytes);
+            }
+            LogSink::Capture(buffer) => lock(buffer).extend_from_slice(bytes),
+        }
+    }
+}
+
+/// Which guest stream a write came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    /// The guest's stdout: records at level `INFO`.
+    Stdout,
+    /// The guest's stderr: records at level `ERROR`.
+    Stderr,
+}
+
+/// The log state of one guest instance, shared by its stdout and stderr streams and by
+/// the host code that runs calls on it.
+#[derive(Clone, Debug)]
+pub struct GuestLog(Arc<Mutex<GuestLogState>>);
+
+#[derive(Debug)]
+struct GuestLogState {
+    sink: LogSink,
+    request_id: String,
+    stdout_line: Vec<u8>,
+    stderr_line: Vec<u8>,
+    tail: Vec<u8>,
+}
+
+impl GuestLog {
+    /// A log for a new instance writing to `sink`.
+    pub fn new(sink: LogSink) -> Self {
+        GuestLog(Arc::new(Mutex::new(GuestLogState {
+            sink,
+            request_id: String::new(),
+            stdout_line: Vec::new(),
+            stderr_line: Vec::new(),
+            tail: Vec::new(),
+        })))
+    }
+
+    /// Starts attributing output to `request_id`, with an empty tail.
+    pub fn begin_call(&self, request_id: &str) {
+        let mut state = lock(&self.0);
+        state.request_id.clear();
+        state.request_id.push_str(request_id);
+        state.tail.clear();
+    }
+
+    /// Writes out partial lines left by the call, so they are not attributed to the next
+    /// one, and returns the call's tail.
+    pub fn end_call(&self) -> Vec<u8> {
+        let mut state = lock(&self.0);
+        state.flush_partial(Stream::Stdout);
+        state.flush_partial(Stream::Stderr);
+        std::mem::take(&mut state.tail)
+    }
+
+    /// Appends raw output from one of the guest's streams.
+    pub fn write_stream(&self, stream: Stream, bytes: &[u8]) {
+        lock(&self.0).write_stream(stream, bytes);
+    }
+
+    /// The Rust panic message the current call printed to stderr, if any, as
+    /// `panicked at <location>: <message>`.
+    pub fn panic_message(&self) -> Option<String> {
+        find_panic(&lock(&self.0).tail)
+    }
+
+    /// Writes one record from the guest's `log` import.
+    pub fn write_record(&self, level: &str, message: &[u8]) {
+        lock(&self.0).record(level, message);
+    }
+}
+
+impl GuestLogState {
+    fn write_stream(&mut self, stream: Stream, mut bytes: &[u8]) {
+        while let Some(newline) = bytes.iter().position(|&b| b == b'\n') {
+            let (line, rest) = bytes.split_at(newline);
+            self.line_buffer(stream).extend_from_slice(line);
+            self.flush_partial(stream);
+            bytes = &rest[1..];
+        }
+        for chunk in bytes.chunks(MAX_LINE) {
+            self.line_buffer(stream).extend_from_slice(chunk);
+            if self.line_buffer(stream).len() >= MAX_LINE {
+                self.flush_partial(stream);
+            }
+        }
+    }
+
+    fn line_buffer(&mut self, stream: Stream) -> &mut Vec<u8> {
+        match stream {
+            Stream::Stdout => &mut self.stdout_line,
+            Stream::Stderr => &mut self.stderr_line,
+        }
+    }
+
+    fn flush_partial(&mut self, stream: Stream) {
+        let line = std::mem::take(self.line_buffer(stream));
+        if line.is_empty() {
+            return;
+        }
+        let level = match stream {
+            Stream::Stdout => "INFO",
+            Stream::Stderr => "ERROR",
+        };
+        self.record(level, line.strip_suffix(b"\r").unwrap_or(&line));
+        // Keep the allocation for the next line.
+        *self.line_buffer(stream) = reuse(line);
+    }
+
+    fn record(&mut self, level: &str, message: &[u8]) {
+        let mut out = Vec::with_capacity(64 + message.len());
+        push_record(&mut out, SystemTime::now(), &self.request_id, level, message);
+        self.sink.write(&out);
+        push_tail(&mut self.tail, &out);
+    }
+}
+
+fn reuse(mut buffer: Vec<u8>) -> Vec<u8> {
+    buffer.clear();
+    buffer
+}
+
+/// Appends to a call's tail, keeping at most about [`TAIL_BYTES`] of the newest bytes.
+fn push_tail(tail: &mut Vec<u8>, bytes: &[u8]) {
+    let keep = &bytes[bytes.len().saturating_sub(TAIL_BYTES)..];
+    tail.extend_from_slice(keep);
+    if tail.len() > 2 * TAIL_BYTES {
+        tail.drain(..tail.len() - TAIL_BYTES);
+    }
+}
+
+/// The last `limit` bytes of a tail, as the protocol's `x-fc-log-result` wants.
+pub fn last_bytes(tail: &[u8], limit: usize) -> &[u8] {
+    &tail[tail.len().saturating_sub(limit)..]
+}
+
+/// Finds the last Rust panic report in a tail of log records. The standard panic hook
+/// prints `thread '…' panicked at <location>:` and the message on the next line.
+fn find_panic(tail: &[u8]) -> Option<String> {
+    const MARKER: &str = " panicked at ";
+    let text = String::from_utf8_lossy(tail);
+    let messages: Vec<&str> = text.lines().map(record_message).collect();
+    let at = messages.iter().rposition(|m| m.contains(MARKER))?;
+    let (_, location) = messages[at].split_once(MARKER)?;
+    let location = location.trim_end_matches(':');
+    Some(match messages.get(at + 1) {
+        Some(message) => format!("panicked at {location}: {message}"),
+        None => format!("panicked at {location}"),
+    })
+}
+
+/// The message part of a `<time>: <id> [LEVEL]  <message>` record.
+fn record_message(record: &str) -> &str {
+    record.split_once("]  ").map_or(record, |(_, message)| message)
+}
+
+/// Locks a mutex, recovering from poisoning: log state is plain bytes, always usable.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn captured() -> (GuestLog, Arc<Mutex<Vec<u8>>>) {
+        let (sink, buffer) = LogSink::capture();
+        (GuestLog::new(sink), buffer)
+    }
+
+    fn text(buffer: &Arc<Mutex<Vec<u8>>>) -> String {
+        String::from_utf8(lock(buffer).clone()).unwrap()
+    }
+
+    /// Strips the timestamp so lines can be compared.
+    fn without_times(log: &str) -> Vec<String> {
+        log.lines()
+            .map(|line| line.split_once(": ").map_or(line, |(_, rest)| rest).to_string())
+            .collect()
+    }
+
+    #[test]
+    fn lines_are_tagged_with_the_request_id_and_level() {
+        let (log, buffer) = captured();
+        log.begin_call("req-1");
+        log.write_stream(Stream::Stdout, b"hello\nwor");
+        log.write_stream(Stream::Stdout, b"ld\n");
+        log.write_stream(Stream::Stderr, b"oops\r\n");
+        log.end_call();
+        assert_eq!(
+            without_times(&text(&buffer)),
+            ["req-1 [INFO]  hello", "req-1 [INFO]  world", "req-1 [ERROR]  oops"]
+        );
+    }
+
+    #[test]
+    fn partial_line_is_flushed_at_end_of_call() {
+        let (log, buffer) = captured();
+        log.begin_call("a");
+        log.write_stream(Stream::Stdout, b"no newline");
+        let tail = log.end_call();
+        log.begin_call("b");
+        log.write_stream(Stream::Stdout, b"next\n");
+        assert_eq!(
+            without_times(&text(&buffer)),
+            ["a [INFO]  no newline", "b [INFO]  next"]
+        );
+        assert!(String::from_utf8(tail).unwrap().ends_with("a [INFO]  no newline\n"));
+    }
+
+    #[test]
+    fn long_lines_are_split_and_memory_stays_bounded() {
+        let (log, buffer) = captured();
+        log.begin_call("r");
+        log.write_stream(Stream::Stdout, &vec![b'x'; 3 * MAX_LINE + 5]);
+        assert_eq!(text(&buffer).lines().count(), 3);
+        let tail = log.end_call();
+        assert_eq!(text(&buffer).lines().count(), 4);
+        assert!(tail.len() <= 2 * TAIL_BYTES);
+    }
+
+    #[test]
+    fn tail_keeps_the_newest_bytes() {
+        let mut tail = Vec::new();
+        for i in 0..10_000u32 {
+            push_tail(&mut tail, format!("{i}\n").as_bytes());
+        }
+        assert!(tail.len() <= 2 * TAIL_BYTES);
+        assert!(last_bytes(&tail, 10).ends_with(b"9999\n"));
+        assert_eq!(last_bytes(&tail, TAIL_BYTES).len(), TAIL_BYTES);
+    }
+
+    #[test]
+    fn panic_report_is_found_in_the_tail() {
+        let (log, _buffer) = captured();
+        log.begin_call("r");
+        log.write_stream(Stream::Stdout, b"working\n");
+        log.write_stream(Stream::Stderr, b"thread '<unnamed>' panicked at src/lib.rs:12:9:\nboom\n");
+        log.write_stream(Stream::Stderr, b"note: run with `RUST_BACKTRACE=1`\n");
+        assert_eq!(log.panic_message().as_deref(), Some("panicked at src/lib.rs:12:9: boom"));
+        log.end_call();
+        log.begin_call("next");
+        assert_eq!(log.panic_message(), None);
+    }
+
+    #[test]
+    fn records_from_the_log_import_keep_their_level() {
+        let (log, buffer) = captured();
+        log.begin_call("r");
+        log.write_record("WARN", b"careful");
+        assert_eq!(without_times(&text(&buffer)), ["r [WARN]  careful"]);
+    }
+}
