@@ -66,8 +66,11 @@ impl<E: std::error::Error> From<E> for Error {
             causes.push(format!("caused by: {cause}"));
             source = cause.source();
         }
-        Error::new(short_type_name(std::any::type_name::<E>()), error.to_string())
-            .with_stack_trace(causes)
+        Error::new(
+            short_type_name(std::any::type_name::<E>()),
+            error.to_string(),
+        )
+        .with_stack_trace(causes)
     }
 }
 
@@ -115,7 +118,10 @@ mod tests {
     #[test]
     fn bare_error_types_keep_their_module() {
         assert_eq!(short_type_name("std::io::error::Error"), "io::Error");
-        assert_eq!(short_type_name("serde_json::error::Error"), "serde_json::Error");
+        assert_eq!(
+            short_type_name("serde_json::error::Error"),
+            "serde_json::Error"
+        );
         assert_eq!(short_type_name("my::Thing<u8>"), "Thing");
     }
 

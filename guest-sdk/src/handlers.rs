@@ -42,7 +42,9 @@ pub trait Lifecycle {
 #[derive(Debug)]
 pub struct EventBridge<T>(PhantomData<T>);
 
-impl<T: EventHandler + 'static> event::exports::fc::runtime::event_handler::Guest for EventBridge<T> {
+impl<T: EventHandler + 'static> event::exports::fc::runtime::event_handler::Guest
+    for EventBridge<T>
+{
     fn handle(ctx: wit::Context, event: Vec<u8>) -> Result<Vec<u8>, wit::Error> {
         T::handle(&ctx.into(), event).map_err(Into::into)
     }
@@ -53,7 +55,9 @@ impl<T: EventHandler + 'static> event::exports::fc::runtime::event_handler::Gues
 #[derive(Debug)]
 pub struct LifecycleBridge<T>(PhantomData<T>);
 
-impl<T: Lifecycle + 'static> lifecycle::exports::fc::runtime::lifecycle::Guest for LifecycleBridge<T> {
+impl<T: Lifecycle + 'static> lifecycle::exports::fc::runtime::lifecycle::Guest
+    for LifecycleBridge<T>
+{
     fn initialize(ctx: wit::Context) -> Result<(), wit::Error> {
         T::initialize(&ctx.into()).map_err(Into::into)
     }

@@ -77,7 +77,8 @@ macro_rules! __export_interface {
     };
     ($other:ident, $ty:ty) => {
         ::core::compile_error!(::core::concat!(
-            "`", ::core::stringify!($other),
+            "`",
+            ::core::stringify!($other),
             "` is not a handler interface: use EventHandler or Lifecycle"
         ));
     };

@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser};
 
+use crate::fc::limits;
+
 /// Port used when neither `--port` nor the platform's variables name one.
 pub const DEFAULT_PORT: u16 = 9000;
 /// Default most live instances: see [`ServeArgs::max_instances`] and the README.
 pub const DEFAULT_MAX_INSTANCES: usize = 32;
-/// FC's limit on a synchronous call's request body: 32 MB.
-pub const DEFAULT_MAX_BODY: usize = 32 * 1024 * 1024;
 /// The module file name looked for beside the executable and in the code directory.
 pub const MODULE_FILE_NAME: &str = "handler.wasm";
 /// The platform's port variable.
@@ -58,9 +58,35 @@ pub struct ServeArgs {
           value_parser = parse_max_instances)]
     pub max_instances: usize,
 
-    /// Largest request body accepted, in bytes (FC: 32 MB for synchronous calls).
-    #[arg(long, env = "FC_WASM_MAX_BODY_BYTES", default_value_t = DEFAULT_MAX_BODY)]
+    /// Largest request body of a synchronous call, in bytes (FC: 32 MB).
+    #[arg(long, env = "FC_WASM_MAX_BODY_BYTES", default_value_t = limits::DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
+
+    /// Largest request body of an asynchronous call (`x-fc-invocation-type: Async`),
+    /// in bytes (FC: 128 KB).
+    #[arg(long, env = "FC_WASM_MAX_ASYNC_BODY_BYTES",
+          default_value_t = limits::DEFAULT_MAX_ASYNC_BODY_BYTES)]
+    pub max_async_body_bytes: usize,
+
+    /// Largest total of request header names and values, in bytes (FC: 8 KB).
+    #[arg(long, env = "FC_WASM_MAX_HEADER_BYTES", default_value_t = limits::DEFAULT_MAX_HEADER_BYTES)]
+    pub max_header_bytes: usize,
+
+    /// Largest request path plus query, in bytes (FC: 4 KB).
+    #[arg(long, env = "FC_WASM_MAX_PATH_BYTES", default_value_t = limits::DEFAULT_MAX_PATH_BYTES)]
+    pub max_path_bytes: usize,
+}
+
+impl ServeArgs {
+    /// The request limits these settings ask for.
+    pub fn limits(&self) -> limits::Limits {
+        limits::Limits {
+            max_header_bytes: self.max_header_bytes,
+            max_path_bytes: self.max_path_bytes,
+            max_body_bytes: self.max_body_bytes,
+            max_async_body_bytes: self.max_async_body_bytes,
+        }
+    }
 }
 
 /// Most instances: a whole number from 1 to 65535.
@@ -73,7 +99,10 @@ fn parse_max_instances(value: &str) -> Result<usize, String> {
 
 /// The port to listen on: the flag, else `$FC_SERVER_PORT`, else
 /// `$FC_CUSTOM_LISTEN_PORT`, else 9000. Empty variables count as unset.
-pub fn resolve_port(flag: Option<u16>, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<u16> {
+pub fn resolve_port(
+    flag: Option<u16>,
+    env: impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<u16> {
     if let Some(port) = flag {
         return Ok(port);
     }
@@ -109,10 +138,17 @@ pub fn locate_module(
     if let Some(found) = candidates.iter().find(|path| path.is_file()) {
         return Ok(found.clone());
     }
-    let looked: Vec<String> = candidates.iter().map(|p| format!("`{}`", p.display())).collect();
+    let looked: Vec<String> = candidates
+        .iter()
+        .map(|p| format!("`{}`", p.display()))
+        .collect();
     bail!(
         "no module found: pass --module or set FC_WASM_MODULE (looked for {})",
-        if looked.is_empty() { "nothing".to_string() } else { looked.join(", ") }
+        if looked.is_empty() {
+            "nothing".to_string()
+        } else {
+            looked.join(", ")
+        }
     )
 }
 
@@ -121,7 +157,12 @@ mod tests {
     use super::*;
 
     fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
+        move |name| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     #[test]
@@ -129,7 +170,10 @@ mod tests {
         let both = [(ENV_SERVER_PORT, "9100"), (ENV_CUSTOM_LISTEN_PORT, "9200")];
         assert_eq!(resolve_port(Some(1), env(&both)).unwrap(), 1);
         assert_eq!(resolve_port(None, env(&both)).unwrap(), 9100);
-        assert_eq!(resolve_port(None, env(&[(ENV_CUSTOM_LISTEN_PORT, "9200")])).unwrap(), 9200);
+        assert_eq!(
+            resolve_port(None, env(&[(ENV_CUSTOM_LISTEN_PORT, "9200")])).unwrap(),
+            9200
+        );
         assert_eq!(resolve_port(None, env(&[])).unwrap(), DEFAULT_PORT);
     }
 
@@ -141,7 +185,10 @@ mod tests {
 
     #[test]
     fn port_zero_is_allowed() {
-        assert_eq!(resolve_port(None, env(&[(ENV_SERVER_PORT, "0")])).unwrap(), 0);
+        assert_eq!(
+            resolve_port(None, env(&[(ENV_SERVER_PORT, "0")])).unwrap(),
+            0
+        );
     }
 
     #[test]
@@ -180,6 +227,9 @@ mod tests {
     #[test]
     fn missing_module_names_where_it_looked() {
         let err = locate_module(None, Some(Path::new("/nonexistent/a")), None).unwrap_err();
-        assert!(err.to_string().contains("`/nonexistent/a/handler.wasm`"), "{err}");
+        assert!(
+            err.to_string().contains("`/nonexistent/a/handler.wasm`"),
+            "{err}"
+        );
     }
 }

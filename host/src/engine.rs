@@ -61,10 +61,13 @@ impl WasmEngine {
     /// Compiles and links the component at `path`, and finds out which handler
     /// interfaces it exports.
     pub fn load(&self, path: &Path) -> anyhow::Result<Module> {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
         let component = Component::new(&self.engine, &bytes)
             .map_err(anyhow::Error::from)
-            .with_context(|| format!("`{}` is not a valid WebAssembly component", path.display()))?;
+            .with_context(|| {
+                format!("`{}` is not a valid WebAssembly component", path.display())
+            })?;
         self.link(path, component)
     }
 
@@ -186,7 +189,11 @@ impl Exports {
 
     /// Names of the exported interfaces, for messages.
     pub fn names(&self) -> Vec<&'static str> {
-        let present = [self.event.is_some(), self.http.is_some(), self.lifecycle.is_some()];
+        let present = [
+            self.event.is_some(),
+            self.http.is_some(),
+            self.lifecycle.is_some(),
+        ];
         Self::NAMES
             .into_iter()
             .zip(present)

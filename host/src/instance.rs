@@ -46,10 +46,16 @@ impl Instance {
             .instantiate_async(&mut store)
             .await
             .map_err(|e| HostError::Instantiate(format!("{e:#}")))?;
-        let Exports { event, lifecycle, .. } = module.exports();
+        let Exports {
+            event, lifecycle, ..
+        } = module.exports();
         let load_err = |e: wasmtime::Error| HostError::Instantiate(format!("{e:#}"));
         Ok(Instance {
-            event: event.as_ref().map(|i| i.load(&mut store, &instance)).transpose().map_err(load_err)?,
+            event: event
+                .as_ref()
+                .map(|i| i.load(&mut store, &instance))
+                .transpose()
+                .map_err(load_err)?,
             lifecycle: lifecycle
                 .as_ref()
                 .map(|i| i.load(&mut store, &instance))

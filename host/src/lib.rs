@@ -29,7 +29,7 @@ use anyhow::Context as _;
 pub use config::{Cli, ServeArgs};
 pub use error::HostError;
 pub use logs::LogSink;
-pub use router::{RequestLimits, Router};
+pub use router::Router;
 pub use server::Server;
 
 /// Loads the module and binds the listener: everything that can fail at start-up,
@@ -39,7 +39,9 @@ pub async fn start(args: &ServeArgs, sink: LogSink) -> anyhow::Result<Server> {
     let module_path = config::locate_module(
         args.module.as_deref(),
         executable_dir().as_deref(),
-        std::env::var_os(config::ENV_CODE_PATH).map(PathBuf::from).as_deref(),
+        std::env::var_os(config::ENV_CODE_PATH)
+            .map(PathBuf::from)
+            .as_deref(),
     )?;
     let engine = engine::WasmEngine::new(args.max_instances)?;
     let module = Arc::new(engine.load(&module_path)?);
@@ -49,10 +51,8 @@ pub async fn start(args: &ServeArgs, sink: LogSink) -> anyhow::Result<Server> {
         module.exports().names().join(", ")
     );
     let pool = pool::Pool::new(module, args.max_instances, sink.clone());
-    let limits = RequestLimits {
-        max_body: args.max_body_bytes,
-    };
-    Server::bind(SocketAddr::new(args.listen, port), Router::new(pool, sink, limits)).await
+    let router = Router::new(pool, sink, args.limits());
+    Server::bind(SocketAddr::new(args.listen, port), router).await
 }
 
 /// Runs `bootstrap` until SIGTERM or SIGINT.

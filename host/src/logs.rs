@@ -152,7 +152,13 @@ impl GuestLogState {
 
     fn record(&mut self, level: &str, message: &[u8]) {
         let mut out = Vec::with_capacity(64 + message.len());
-        push_record(&mut out, SystemTime::now(), &self.request_id, level, message);
+        push_record(
+            &mut out,
+            SystemTime::now(),
+            &self.request_id,
+            level,
+            message,
+        );
         self.sink.write(&out);
         push_tail(&mut self.tail, &out);
     }
@@ -194,7 +200,9 @@ fn find_panic(tail: &[u8]) -> Option<String> {
 
 /// The message part of a `<time>: <id> [LEVEL]  <message>` record.
 fn record_message(record: &str) -> &str {
-    record.split_once("]  ").map_or(record, |(_, message)| message)
+    record
+        .split_once("]  ")
+        .map_or(record, |(_, message)| message)
 }
 
 /// Locks a mutex, recovering from poisoning: log state is plain bytes, always usable.
@@ -218,7 +226,11 @@ mod tests {
     /// Strips the timestamp so lines can be compared.
     fn without_times(log: &str) -> Vec<String> {
         log.lines()
-            .map(|line| line.split_once(": ").map_or(line, |(_, rest)| rest).to_string())
+            .map(|line| {
+                line.split_once(": ")
+                    .map_or(line, |(_, rest)| rest)
+                    .to_string()
+            })
             .collect()
     }
 
@@ -232,7 +244,11 @@ mod tests {
         log.end_call();
         assert_eq!(
             without_times(&text(&buffer)),
-            ["req-1 [INFO]  hello", "req-1 [INFO]  world", "req-1 [ERROR]  oops"]
+            [
+                "req-1 [INFO]  hello",
+                "req-1 [INFO]  world",
+                "req-1 [ERROR]  oops"
+            ]
         );
     }
 
@@ -248,7 +264,11 @@ mod tests {
             without_times(&text(&buffer)),
             ["a [INFO]  no newline", "b [INFO]  next"]
         );
-        assert!(String::from_utf8(tail).unwrap().ends_with("a [INFO]  no newline\n"));
+        assert!(
+            String::from_utf8(tail)
+                .unwrap()
+                .ends_with("a [INFO]  no newline\n")
+        );
     }
 
     #[test]
@@ -278,9 +298,15 @@ mod tests {
         let (log, _buffer) = captured();
         log.begin_call("r");
         log.write_stream(Stream::Stdout, b"working\n");
-        log.write_stream(Stream::Stderr, b"thread '<unnamed>' panicked at src/lib.rs:12:9:\nboom\n");
+        log.write_stream(
+            Stream::Stderr,
+            b"thread '<unnamed>' panicked at src/lib.rs:12:9:\nboom\n",
+        );
         log.write_stream(Stream::Stderr, b"note: run with `RUST_BACKTRACE=1`\n");
-        assert_eq!(log.panic_message().as_deref(), Some("panicked at src/lib.rs:12:9: boom"));
+        assert_eq!(
+            log.panic_message().as_deref(),
+            Some("panicked at src/lib.rs:12:9: boom")
+        );
         log.end_call();
         log.begin_call("next");
         assert_eq!(log.panic_message(), None);

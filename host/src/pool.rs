@@ -165,7 +165,9 @@ impl Lease<'_> {
     /// The leased instance.
     pub(crate) fn instance(&mut self) -> &mut Instance {
         // Only `finish` takes the instance, and it consumes the lease.
-        self.instance.as_mut().expect("a live lease holds its instance")
+        self.instance
+            .as_mut()
+            .expect("a live lease holds its instance")
     }
 
     /// Ends the call: returns the instance to the pool, or drops it when `poisoned`

@@ -10,9 +10,10 @@ use http_body_util::{BodyExt, Full, Limited};
 
 use crate::bindings::Context;
 use crate::error::HostError;
-use crate::fc::control::{CallKind, classify};
-use crate::fc::log_lines::{Phase, end_line, push_record, start_line};
 use crate::fc::context;
+use crate::fc::control::{CallKind, classify};
+use crate::fc::limits::{Limits, check_request};
+use crate::fc::log_lines::{Phase, end_line, push_record, start_line};
 use crate::instance::Hook;
 use crate::logs::{LogSink, TAIL_BYTES, last_bytes};
 use crate::pool::{Pool, function_limit, initialization_limit};
@@ -25,27 +26,22 @@ pub type HostResponse = Response<Full<Bytes>>;
 
 /// Request header asking for the call's log in the response (`Tail` or `None`).
 const LOG_TYPE: &str = "x-fc-log-type";
+/// Request header selecting a synchronous or asynchronous call (`Sync` or `Async`).
+const INVOCATION_TYPE: &str = "x-fc-invocation-type";
 /// Response header carrying the base64 tail of the call's log.
 const LOG_RESULT: &str = "x-fc-log-result";
-
-/// Limits applied to incoming requests.
-#[derive(Clone, Copy, Debug)]
-pub struct RequestLimits {
-    /// Largest accepted request body, in bytes.
-    pub max_body: usize,
-}
 
 /// Routes platform requests to the module's instances.
 #[derive(Debug)]
 pub struct Router {
     pool: Pool,
     sink: LogSink,
-    limits: RequestLimits,
+    limits: Limits,
 }
 
 impl Router {
     /// A router over `pool`, writing FC log lines to `sink`.
-    pub fn new(pool: Pool, sink: LogSink, limits: RequestLimits) -> Self {
+    pub fn new(pool: Pool, sink: LogSink, limits: Limits) -> Self {
         Router { pool, sink, limits }
     }
 
@@ -56,16 +52,21 @@ impl Router {
         B::Error: Into<BoxError>,
     {
         let (parts, body) = request.into_parts();
+        if let Err(breach) = check_request(&self.limits, &parts.uri, &parts.headers) {
+            return error_response(&HostError::InvalidArgument(breach));
+        }
         let kind = match classify(&parts.headers, parts.uri.path()) {
             Ok(kind) => kind,
-            Err(unknown) => return error_response(&HostError::InvalidArgument(unknown.to_string())),
+            Err(unknown) => {
+                return error_response(&HostError::InvalidArgument(unknown.to_string()));
+            }
         };
         let ctx = context::from_headers(&parts.headers);
         let wants_tail = parts
             .headers
             .get(LOG_TYPE)
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"tail"));
-        let body = match read_body(body, self.limits.max_body).await {
+        let body = match read_body(body, self.body_limit(&parts.headers)).await {
             Ok(body) => body,
             Err(error) => return error_response(&error),
         };
@@ -78,17 +79,39 @@ impl Router {
                 return error_response(&HostError::MissingExport("fc:runtime/http-handler@0.1.0"));
             }
         };
-        let (response, log) = self.framed(phase, &ctx, self.dispatch(kind, &ctx, &body)).await;
+        let (response, log) = self
+            .framed(phase, &ctx, self.dispatch(kind, &ctx, &body))
+            .await;
         with_tail(response, wants_tail.then_some(log.as_slice()))
     }
 
-    async fn dispatch(&self, kind: CallKind, ctx: &Context, body: &Bytes) -> (Result<Bytes, HostError>, Vec<u8>) {
+    /// The body limit of this call: FC allows less for asynchronous invocations.
+    fn body_limit(&self, headers: &http::HeaderMap) -> usize {
+        let asynchronous = headers
+            .get(INVOCATION_TYPE)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"async"));
+        if asynchronous {
+            self.limits.max_async_body_bytes
+        } else {
+            self.limits.max_body_bytes
+        }
+    }
+
+    async fn dispatch(
+        &self,
+        kind: CallKind,
+        ctx: &Context,
+        body: &Bytes,
+    ) -> (Result<Bytes, HostError>, Vec<u8>) {
         match kind {
             CallKind::Invoke => self.invoke(ctx, body).await,
             CallKind::Initialize => self.initialize(ctx).await,
             CallKind::PreFreeze => self.pool.run_hook_on_idle(Hook::PreFreeze, ctx).await,
             CallKind::PreStop => self.pool.run_hook_on_idle(Hook::PreStop, ctx).await,
-            CallKind::Http => (Err(HostError::MissingExport("fc:runtime/http-handler@0.1.0")), Vec::new()),
+            CallKind::Http => (
+                Err(HostError::MissingExport("fc:runtime/http-handler@0.1.0")),
+                Vec::new(),
+            ),
         }
     }
 
@@ -111,7 +134,13 @@ impl Router {
             Err(error) => {
                 let mut record = Vec::new();
                 let message = format!("{}: {error}", error.error_type());
-                push_record(&mut record, std::time::SystemTime::now(), id, "ERROR", message.as_bytes());
+                push_record(
+                    &mut record,
+                    std::time::SystemTime::now(),
+                    id,
+                    "ERROR",
+                    message.as_bytes(),
+                );
                 self.sink.write(&record);
                 log.extend_from_slice(&record);
                 (error_response(&error), Some("Unhandled function error"))
@@ -171,13 +200,23 @@ where
     }
     match Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(body_too_large(limit)),
-        Err(error) => Err(HostError::InvalidArgument(format!("cannot read the request body: {error}"))),
+        Err(error)
+            if error
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            Err(body_too_large(limit))
+        }
+        Err(error) => Err(HostError::InvalidArgument(format!(
+            "cannot read the request body: {error}"
+        ))),
     }
 }
 
 fn body_too_large(limit: usize) -> HostError {
-    HostError::InvalidArgument(format!("request body is larger than the limit of {limit} bytes"))
+    HostError::InvalidArgument(format!(
+        "request body is larger than the limit of {limit} bytes"
+    ))
 }
 
 fn error_response(error: &HostError) -> HostResponse {
@@ -195,4 +234,3 @@ fn with_tail(mut response: HostResponse, log: Option<&[u8]>) -> HostResponse {
     }
     response
 }
-

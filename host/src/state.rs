@@ -36,7 +36,9 @@ impl HostState {
         HostState {
             wasi,
             table: ResourceTable::new(),
-            limits: StoreLimitsBuilder::new().trap_on_grow_failure(false).build(),
+            limits: StoreLimitsBuilder::new()
+                .trap_on_grow_failure(false)
+                .build(),
             log,
         }
     }

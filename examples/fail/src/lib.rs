@@ -12,7 +12,10 @@ struct Fail;
 impl EventHandler for Fail {
     fn handle(_ctx: &Context, event: Vec<u8>) -> Result<Vec<u8>, Error> {
         match event.as_slice() {
-            b"error" => Err(Error::new("ValidationError", "the event asked for an error")),
+            b"error" => Err(Error::new(
+                "ValidationError",
+                "the event asked for an error",
+            )),
             b"trap" => panic!("the event asked for a trap"),
             _ => Ok(event),
         }

@@ -140,7 +140,10 @@ mod tests {
 
     #[test]
     fn names_are_case_insensitive() {
-        let ctx = from_headers(&headers(&[("X-FC-REGION", "cn-hangzhou"), ("X-Fc-Request-Id", "a")]));
+        let ctx = from_headers(&headers(&[
+            ("X-FC-REGION", "cn-hangzhou"),
+            ("X-Fc-Request-Id", "a"),
+        ]));
         assert_eq!(ctx.region, "cn-hangzhou");
         assert_eq!(ctx.request_id, "a");
     }
@@ -167,7 +170,10 @@ mod tests {
 
     #[test]
     fn empty_headers_are_absent() {
-        let ctx = from_headers(&headers(&[("x-fc-access-key-id", ""), ("x-fc-service-name", "")]));
+        let ctx = from_headers(&headers(&[
+            ("x-fc-access-key-id", ""),
+            ("x-fc-service-name", ""),
+        ]));
         assert_eq!(ctx.credentials.access_key_id, "");
         assert_eq!(ctx.service.name, "");
     }
@@ -183,7 +189,10 @@ mod tests {
     #[test]
     fn non_utf8_values_are_decoded_lossily() {
         let mut map = HeaderMap::new();
-        map.insert("x-fc-region", http::HeaderValue::from_bytes(b"cn-\xffx").unwrap());
+        map.insert(
+            "x-fc-region",
+            http::HeaderValue::from_bytes(b"cn-\xffx").unwrap(),
+        );
         assert_eq!(from_headers(&map).region, "cn-\u{fffd}x");
     }
 }

@@ -21,7 +21,9 @@ pub enum CallKind {
 
 /// Why a request could not be classified.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown x-fc-control-path `{0}`: expected /invoke, /initialize, /http-invoke, /pre-freeze or /pre-stop")]
+#[error(
+    "unknown x-fc-control-path `{0}`: expected /invoke, /initialize, /http-invoke, /pre-freeze or /pre-stop"
+)]
 pub struct UnknownControlPath(pub String);
 
 /// Classifies a request. The control path wins when present (and not empty); without
@@ -40,7 +42,9 @@ fn from_control_path(control: &[u8]) -> Result<CallKind, UnknownControlPath> {
         b"/http-invoke" => Ok(CallKind::Http),
         b"/pre-freeze" => Ok(CallKind::PreFreeze),
         b"/pre-stop" => Ok(CallKind::PreStop),
-        other => Err(UnknownControlPath(String::from_utf8_lossy(other).into_owned())),
+        other => Err(UnknownControlPath(
+            String::from_utf8_lossy(other).into_owned(),
+        )),
     }
 }
 
@@ -66,11 +70,26 @@ mod tests {
 
     #[test]
     fn control_path_wins_over_path() {
-        assert_eq!(classify(&with_control("/invoke"), "/x"), Ok(CallKind::Invoke));
-        assert_eq!(classify(&with_control("/http-invoke"), "/invoke"), Ok(CallKind::Http));
-        assert_eq!(classify(&with_control("/initialize"), "/"), Ok(CallKind::Initialize));
-        assert_eq!(classify(&with_control("/pre-stop"), "/"), Ok(CallKind::PreStop));
-        assert_eq!(classify(&with_control("/pre-freeze"), "/"), Ok(CallKind::PreFreeze));
+        assert_eq!(
+            classify(&with_control("/invoke"), "/x"),
+            Ok(CallKind::Invoke)
+        );
+        assert_eq!(
+            classify(&with_control("/http-invoke"), "/invoke"),
+            Ok(CallKind::Http)
+        );
+        assert_eq!(
+            classify(&with_control("/initialize"), "/"),
+            Ok(CallKind::Initialize)
+        );
+        assert_eq!(
+            classify(&with_control("/pre-stop"), "/"),
+            Ok(CallKind::PreStop)
+        );
+        assert_eq!(
+            classify(&with_control("/pre-freeze"), "/"),
+            Ok(CallKind::PreFreeze)
+        );
     }
 
     #[test]

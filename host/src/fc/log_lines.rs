@@ -47,7 +47,13 @@ pub fn end_line(phase: Phase, request_id: &str, error: Option<&str>) -> String {
 
 /// Appends one log record, `2006-01-02T15:04:05.999Z: <id> [INFO]  <message>\n`, to
 /// `out`. Line breaks inside the message are kept: one record may span lines.
-pub fn push_record(out: &mut Vec<u8>, at: SystemTime, request_id: &str, level: &str, message: &[u8]) {
+pub fn push_record(
+    out: &mut Vec<u8>,
+    at: SystemTime,
+    request_id: &str,
+    level: &str,
+    message: &[u8],
+) {
     let mut head = String::with_capacity(48 + request_id.len());
     // Writing into a String cannot fail.
     let _ = write!(
@@ -67,15 +73,30 @@ mod tests {
 
     #[test]
     fn markers_match_the_platform() {
-        assert_eq!(start_line(Phase::Invoke, "r1"), "FC Invoke Start RequestId: r1\n");
-        assert_eq!(end_line(Phase::Invoke, "r1", None), "FC Invoke End RequestId: r1\n");
+        assert_eq!(
+            start_line(Phase::Invoke, "r1"),
+            "FC Invoke Start RequestId: r1\n"
+        );
+        assert_eq!(
+            end_line(Phase::Invoke, "r1", None),
+            "FC Invoke End RequestId: r1\n"
+        );
         assert_eq!(
             end_line(Phase::Invoke, "r1", Some("Unhandled function error")),
             "FC Invoke End RequestId: r1, Error: Unhandled function error\n"
         );
-        assert_eq!(start_line(Phase::Initialize, "i"), "FC Initialize Start RequestId: i\n");
-        assert_eq!(end_line(Phase::PreFreeze, "f", None), "FC PreFreeze End RequestId: f\n");
-        assert_eq!(start_line(Phase::PreStop, "s"), "FC PreStop Start RequestId: s\n");
+        assert_eq!(
+            start_line(Phase::Initialize, "i"),
+            "FC Initialize Start RequestId: i\n"
+        );
+        assert_eq!(
+            end_line(Phase::PreFreeze, "f", None),
+            "FC PreFreeze End RequestId: f\n"
+        );
+        assert_eq!(
+            start_line(Phase::PreStop, "s"),
+            "FC PreStop Start RequestId: s\n"
+        );
     }
 
     #[test]

@@ -4,5 +4,6 @@
 pub mod context;
 pub mod control;
 pub mod headers;
+pub mod limits;
 pub mod log_lines;
 pub mod response;

@@ -100,14 +100,20 @@ mod tests {
             error_type: "t",
             stack_trace: &[],
         });
-        assert_eq!(json(&response), serde_json::json!({"errorMessage": "m", "errorType": "t"}));
+        assert_eq!(
+            json(&response),
+            serde_json::json!({"errorMessage": "m", "errorType": "t"})
+        );
     }
 
     #[test]
     fn platform_error_has_fc_shape() {
         let response = platform_error(
             StatusCode::BAD_REQUEST,
-            &PlatformErrorBody { code: "InvalidArgument", message: "too big" },
+            &PlatformErrorBody {
+                code: "InvalidArgument",
+                message: "too big",
+            },
         );
         assert_eq!(response.status(), 400);
         assert_eq!(response.headers()[headers::ERROR_TYPE], COMMON_ERROR);

@@ -1,0 +1,245 @@
+//! Process-level tests: the real `bootstrap` executable, its start-up errors, where it
+//! finds its port and module, and how it stops.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tests::guests;
+
+const BOOTSTRAP: &str = env!("CARGO_BIN_EXE_bootstrap");
+
+/// A `bootstrap` child process, killed on drop.
+struct Bootstrap {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Bootstrap {
+    /// Starts the binary (listening on 127.0.0.1) and waits for its `listening on` line.
+    fn spawn(configure: impl FnOnce(&mut Command)) -> Self {
+        Self::spawn_exe(Path::new(BOOTSTRAP), configure)
+    }
+
+    fn spawn_exe(exe: &Path, configure: impl FnOnce(&mut Command)) -> Self {
+        let mut command = Command::new(exe);
+        command
+            .env_clear()
+            .env("FC_WASM_LISTEN", "127.0.0.1")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        configure(&mut command);
+        let mut child = command.spawn().expect("bootstrap starts");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let mut lines = BufReader::new(stderr).lines();
+        let addr = loop {
+            let line = match lines.next() {
+                Some(Ok(line)) => line,
+                _ => panic!("bootstrap exited before listening: {:?}", child.wait()),
+            };
+            if let Some((_, addr)) = line.split_once("listening on ") {
+                break addr.trim().parse().expect("an address");
+            }
+        };
+        // Keep draining stderr so the child never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Bootstrap { child, addr }
+    }
+
+    /// `POST /invoke` over a raw connection; returns the status line and the body.
+    fn invoke(&self, body: &str) -> (String, String) {
+        http_post(self.addr, "/invoke", body)
+    }
+}
+
+impl Drop for Bootstrap {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal HTTP/1.1 POST with `Connection: close`.
+fn http_post(addr: SocketAddr, path: &str, body: &str) -> (String, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let status = response.lines().next().unwrap_or_default().to_string();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// Runs the binary to completion; returns (success, stderr).
+fn run_to_exit(configure: impl FnOnce(&mut Command)) -> (bool, String) {
+    let mut command = Command::new(BOOTSTRAP);
+    command
+        .env_clear()
+        .env("FC_WASM_LISTEN", "127.0.0.1")
+        .env("FC_SERVER_PORT", "0");
+    configure(&mut command);
+    let output = command.output().expect("bootstrap runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("bootstrap-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    dir
+}
+
+#[test]
+fn missing_module_is_a_one_line_error_naming_the_path() {
+    let (ok, stderr) = run_to_exit(|c| {
+        c.args(["--module", "/nonexistent/handler.wasm"]);
+    });
+    assert!(!ok);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("`/nonexistent/handler.wasm`"), "{stderr}");
+    assert!(stderr.contains("No such file"), "{stderr}");
+}
+
+#[test]
+fn invalid_module_is_a_one_line_error_with_the_reason() {
+    let dir = scratch_dir("invalid");
+    let path = dir.join("handler.wasm");
+    std::fs::write(&path, "this is not wasm").unwrap();
+    let (ok, stderr) = run_to_exit(|c| {
+        c.arg("--module").arg(&path);
+    });
+    assert!(!ok);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!("`{}`", path.display())),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("not a valid WebAssembly component"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn no_module_anywhere_says_where_it_looked() {
+    let dir = scratch_dir("nomodule");
+    let (ok, stderr) = run_to_exit(|c| {
+        c.env("FC_FUNC_CODE_PATH", &dir);
+    });
+    assert!(!ok);
+    assert!(stderr.contains("no module found"), "{stderr}");
+    assert!(
+        stderr.contains(&dir.join("handler.wasm").display().to_string()),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn malformed_port_variable_is_an_error() {
+    let (ok, stderr) = run_to_exit(|c| {
+        c.env("FC_SERVER_PORT", "nine-thousand")
+            .args(["--module", guests::ECHO]);
+    });
+    assert!(!ok);
+    assert!(
+        stderr.contains("`FC_SERVER_PORT` is not a port number"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn port_comes_from_fc_server_port() {
+    let host = Bootstrap::spawn(|c| {
+        c.env("FC_SERVER_PORT", "0")
+            .env("FC_WASM_MODULE", guests::ECHO);
+    });
+    assert_eq!(host.invoke("hi"), ("HTTP/1.1 200 OK".into(), "hi".into()));
+}
+
+#[test]
+fn port_comes_from_fc_custom_listen_port() {
+    let host = Bootstrap::spawn(|c| {
+        c.env("FC_CUSTOM_LISTEN_PORT", "0")
+            .args(["--module", guests::ECHO]);
+    });
+    assert_eq!(host.invoke("custom").1, "custom");
+}
+
+#[test]
+fn module_is_found_in_the_code_directory() {
+    let dir = scratch_dir("codedir");
+    std::fs::copy(guests::ECHO, dir.join("handler.wasm")).unwrap();
+    let host = Bootstrap::spawn(|c| {
+        c.env("FC_SERVER_PORT", "0").env("FC_FUNC_CODE_PATH", &dir);
+    });
+    assert_eq!(host.invoke("from code dir").1, "from code dir");
+}
+
+#[test]
+fn module_beside_the_executable_needs_no_flags() {
+    let dir = scratch_dir("beside");
+    let exe = dir.join("bootstrap");
+    // A hard link, not a copy: a copy's open write handle can leak into a concurrently
+    // forked child and make exec fail with "text file busy".
+    std::fs::hard_link(BOOTSTRAP, &exe).unwrap();
+    std::fs::copy(guests::ECHO, dir.join("handler.wasm")).unwrap();
+    let host = Bootstrap::spawn_exe(&exe, |c| {
+        c.env("FC_SERVER_PORT", "0");
+    });
+    assert_eq!(host.invoke("beside").1, "beside");
+}
+
+#[test]
+fn stdout_carries_the_fc_log() {
+    let mut host = Bootstrap::spawn(|c| {
+        c.env("FC_SERVER_PORT", "0")
+            .args(["--module", guests::ECHO]);
+    });
+    host.invoke("x");
+    let mut stdout = BufReader::new(host.child.stdout.take().unwrap()).lines();
+    let first = stdout.next().unwrap().unwrap();
+    assert!(first.starts_with("FC Invoke Start RequestId: "), "{first}");
+    let second = stdout.next().unwrap().unwrap();
+    assert!(second.starts_with("FC Invoke End RequestId: "), "{second}");
+}
+
+#[test]
+fn sigterm_stops_the_server_with_exit_code_zero() {
+    let mut host = Bootstrap::spawn(|c| {
+        c.env("FC_SERVER_PORT", "0")
+            .args(["--module", guests::ECHO]);
+    });
+    assert_eq!(host.invoke("up").1, "up");
+    let status = Command::new("kill")
+        .args(["-TERM", &host.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = host.child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "bootstrap did not stop after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

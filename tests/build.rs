@@ -1,0 +1,98 @@
+//! Builds the example guests and the test fixtures for `wasm32-wasip2` (release), in a
+//! target directory under `OUT_DIR` so the nested cargo never waits on the outer build's
+//! lock, and writes `pub const <NAME>: &str = "<path to .wasm>"` for each of them.
+
+use std::env;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// (workspace manifest relative to the repository, crates whose components we need)
+const GUESTS: &[(&str, &[&str])] = &[
+    (
+        "examples/Cargo.toml",
+        &["echo", "context", "counter", "fail"],
+    ),
+    ("tests/fixtures/Cargo.toml", &["misbehave"]),
+];
+
+fn main() {
+    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    let root = manifest_dir
+        .parent()
+        .expect("tests/ sits in the repository");
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo"));
+    let target_dir = out_dir.join("wasm");
+    let mut consts = String::new();
+    for (manifest, crates) in GUESTS {
+        build(&root.join(manifest), &target_dir);
+        for name in *crates {
+            let wasm = target_dir
+                .join("wasm32-wasip2/release")
+                .join(format!("{name}.wasm"));
+            assert!(
+                wasm.is_file(),
+                "building {manifest} did not produce {}",
+                wasm.display()
+            );
+            let ident = name.to_uppercase().replace('-', "_");
+            writeln!(consts, "/// `{name}`, built from `{manifest}`.").unwrap();
+            writeln!(
+                consts,
+                "pub const {ident}: &str = {:?};",
+                wasm.display().to_string()
+            )
+            .unwrap();
+        }
+    }
+    std::fs::write(out_dir.join("guests.rs"), consts).expect("OUT_DIR is writable");
+    watch(root);
+}
+
+/// Reruns when the SDK, the contract or any guest's sources change (not on their
+/// build output, which lives in their own `target/`).
+fn watch(root: &Path) {
+    let mut paths = vec![
+        root.join("wit"),
+        root.join("guest-sdk/src"),
+        root.join("guest-sdk/Cargo.toml"),
+    ];
+    for (manifest, crates) in GUESTS {
+        let workspace = root
+            .join(manifest)
+            .parent()
+            .expect("a manifest has a folder")
+            .to_path_buf();
+        paths.push(root.join(manifest));
+        paths.extend(crates.iter().map(|name| workspace.join(name)));
+    }
+    for path in paths {
+        println!("cargo:rerun-if-changed={}", path.display());
+    }
+}
+
+fn build(manifest: &Path, target_dir: &Path) {
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--manifest-path",
+        ])
+        .arg(manifest)
+        .env("CARGO_TARGET_DIR", target_dir)
+        // The outer build's flags are for the host target, not for wasm.
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET")
+        .status()
+        .expect("cannot run cargo");
+    assert!(
+        status.success(),
+        "building the guests in {} failed; is the target installed? \
+         run `rustup target add wasm32-wasip2`",
+        manifest.display()
+    );
+}
