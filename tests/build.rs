@@ -7,14 +7,26 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// (workspace manifest relative to the repository, crates whose components we need)
+/// (workspace manifest relative to the repository, crates whose components we need).
 const GUESTS: &[(&str, &[&str])] = &[
     (
         "examples/Cargo.toml",
-        &["echo", "context", "counter", "fail"],
+        &[
+            "echo",
+            "context",
+            "counter",
+            "fail",
+            "http-hello",
+            "http-echo",
+            "wasi-http",
+        ],
     ),
     ("tests/fixtures/Cargo.toml", &["misbehave"]),
 ];
+
+/// Crates built as binaries (wasi:http commands): their components keep the crate's
+/// name, where a library's get underscores.
+const BINARIES: &[&str] = &["wasi-http"];
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
@@ -27,9 +39,14 @@ fn main() {
     for (manifest, crates) in GUESTS {
         build(&root.join(manifest), &target_dir);
         for name in *crates {
+            let file = if BINARIES.contains(name) {
+                name.to_string()
+            } else {
+                name.replace('-', "_")
+            };
             let wasm = target_dir
                 .join("wasm32-wasip2/release")
-                .join(format!("{name}.wasm"));
+                .join(format!("{file}.wasm"));
             assert!(
                 wasm.is_file(),
                 "building {manifest} did not produce {}",

@@ -50,5 +50,20 @@ pub mod lifecycle {
     });
 }
 
+/// The `http-handler` export.
+pub mod http {
+    wit_bindgen::generate!({
+        inline: "
+            package fc:sdk-http;
+            world http { export fc:runtime/http-handler@0.1.0; }
+        ",
+        path: "../wit",
+        with: { "fc:runtime/types@0.1.0": crate::bindings::imports::fc::runtime::types },
+        runtime_path: "::guest_sdk::__private::wit_bindgen::rt",
+        pub_export_macro: true,
+        default_bindings_module: "::guest_sdk::__private::http",
+    });
+}
+
 pub use imports::fc::runtime::log::{Level, log};
 pub use imports::fc::runtime::types as wit;

@@ -2,7 +2,9 @@
 
 use std::marker::PhantomData;
 
+use crate::bindings::http as http_bindings;
 use crate::bindings::{event, lifecycle, wit};
+use crate::http::{HttpHandler, IntoResponse as _, to_wit};
 use crate::{Context, Error};
 
 /// An event function: each `POST /invoke` calls [`EventHandler::handle`] with the
@@ -68,5 +70,22 @@ impl<T: Lifecycle + 'static> lifecycle::exports::fc::runtime::lifecycle::Guest
 
     fn pre_stop(ctx: wit::Context) -> Result<(), wit::Error> {
         T::pre_stop(&ctx.into()).map_err(Into::into)
+    }
+}
+
+/// Implements the generated `http-handler` export for any [`HttpHandler`].
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct HttpBridge<T>(PhantomData<T>);
+
+use http_bindings::exports::fc::runtime::http_handler as wit_http;
+
+impl<T: HttpHandler + 'static> wit_http::Guest for HttpBridge<T> {
+    fn handle(
+        ctx: wit::Context,
+        request: wit_http::Request,
+    ) -> Result<wit_http::Response, wit::Error> {
+        let response = T::handle(&ctx.into(), request.into()).into_response();
+        response.map(to_wit).map_err(Into::into)
     }
 }

@@ -38,17 +38,19 @@ mod bindings;
 mod context;
 mod error;
 mod handlers;
+pub mod http;
 pub mod log;
 
 pub use context::{Context, Credentials, FunctionMeta, ServiceMeta};
 pub use error::Error;
 pub use handlers::{EventHandler, Lifecycle};
+pub use http::HttpHandler;
 
 /// Exports a type's handlers as the component's interfaces.
 ///
 /// `export!(MyType: EventHandler, Lifecycle)` exports `fc:runtime/event-handler` and
-/// `fc:runtime/lifecycle`, implemented by `MyType`'s trait impls. Use it once per
-/// guest, at the crate's top level.
+/// `fc:runtime/lifecycle`, implemented by `MyType`'s trait impls; `HttpHandler` exports
+/// `fc:runtime/http-handler`. Use it once per guest, at the crate's top level.
 #[macro_export]
 macro_rules! export {
     ($ty:ty : $($interface:ident),+ $(,)?) => {
@@ -75,11 +77,19 @@ macro_rules! __export_interface {
             );
         };
     };
+    (HttpHandler, $ty:ty) => {
+        const _: () = {
+            type GuestSdkHttpBridge = $crate::__private::HttpBridge<$ty>;
+            $crate::__private::http::export!(
+                GuestSdkHttpBridge with_types_in $crate::__private::http
+            );
+        };
+    };
     ($other:ident, $ty:ty) => {
         ::core::compile_error!(::core::concat!(
             "`",
             ::core::stringify!($other),
-            "` is not a handler interface: use EventHandler or Lifecycle"
+            "` is not a handler interface: use EventHandler, HttpHandler or Lifecycle"
         ));
     };
 }
@@ -87,7 +97,7 @@ macro_rules! __export_interface {
 /// Not public API: used by the `export!` macro.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::bindings::{event, lifecycle};
-    pub use crate::handlers::{EventBridge, LifecycleBridge};
+    pub use crate::bindings::{event, http, lifecycle};
+    pub use crate::handlers::{EventBridge, HttpBridge, LifecycleBridge};
     pub use wit_bindgen;
 }

@@ -16,3 +16,4 @@ pub(crate) use generated::fc::runtime::types::{
     Context, Credentials, Error as GuestError, FunctionMeta, ServiceMeta,
 };
 pub(crate) use generated::fc::runtime::{log, types};
+pub(crate) use wasmtime_wasi_http::p2::bindings::exports::wasi::http::incoming_handler;

@@ -12,7 +12,7 @@ use anyhow::{Context as _, bail};
 use wasmtime::component::{Component, InstancePre, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-use crate::bindings::{Handler, event_handler, http_handler, lifecycle};
+use crate::bindings::{Handler, event_handler, http_handler, incoming_handler, lifecycle};
 use crate::state::HostState;
 
 /// How often the epoch advances. A running guest yields to the scheduler at each tick,
@@ -44,6 +44,7 @@ impl WasmEngine {
         let engine = Engine::new(&engine_config(max_instances)?)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
         Handler::add_to_linker::<_, wasmtime::component::HasSelf<HostState>>(&mut linker, |s| s)?;
         let ticker = EpochTicker::start(engine.clone()).context("cannot start the epoch thread")?;
         Ok(WasmEngine {
@@ -159,6 +160,7 @@ pub struct Exports {
     pub(crate) event: Option<event_handler::GuestIndices>,
     pub(crate) lifecycle: Option<lifecycle::GuestIndices>,
     pub(crate) http: Option<http_handler::GuestIndices>,
+    pub(crate) wasi_http: Option<incoming_handler::GuestIndices>,
 }
 
 impl std::fmt::Debug for Exports {
@@ -169,9 +171,10 @@ impl std::fmt::Debug for Exports {
 
 impl Exports {
     /// The interface names the host looks for.
-    pub const NAMES: [&str; 3] = [
+    pub const NAMES: [&str; 4] = [
         "fc:runtime/event-handler@0.1.0",
         "fc:runtime/http-handler@0.1.0",
+        "wasi:http/incoming-handler@0.2.x",
         "fc:runtime/lifecycle@0.1.0",
     ];
 
@@ -180,11 +183,17 @@ impl Exports {
             event: event_handler::GuestIndices::new(pre).ok(),
             lifecycle: lifecycle::GuestIndices::new(pre).ok(),
             http: http_handler::GuestIndices::new(pre).ok(),
+            wasi_http: incoming_handler::GuestIndices::new(pre).ok(),
         }
     }
 
     fn is_empty(&self) -> bool {
-        self.event.is_none() && self.http.is_none()
+        self.event.is_none() && self.http.is_none() && self.wasi_http.is_none()
+    }
+
+    /// Whether HTTP-function requests can be served.
+    pub fn serves_http(&self) -> bool {
+        self.http.is_some() || self.wasi_http.is_some()
     }
 
     /// Names of the exported interfaces, for messages.
@@ -192,6 +201,7 @@ impl Exports {
         let present = [
             self.event.is_some(),
             self.http.is_some(),
+            self.wasi_http.is_some(),
             self.lifecycle.is_some(),
         ];
         Self::NAMES

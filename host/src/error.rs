@@ -44,6 +44,9 @@ pub enum HostError {
     /// The request is malformed or over a limit (400 `InvalidArgument`).
     #[error("{0}")]
     InvalidArgument(String),
+    /// The guest's response cannot be sent as it is (502 `BadResponse`).
+    #[error("{0}")]
+    BadResponse(String),
 }
 
 impl HostError {
@@ -76,6 +79,7 @@ impl HostError {
             HostError::MissingExport(_) => "MissingExport",
             HostError::Instantiate(_) => "InstantiationError",
             HostError::InvalidArgument(_) => "InvalidArgument",
+            HostError::BadResponse(_) => "BadResponse",
         }
     }
 
@@ -83,13 +87,10 @@ impl HostError {
     pub fn to_response(&self) -> http::Response<Bytes> {
         let message = self.to_string();
         match self {
-            HostError::InvalidArgument(_) => platform_error(
-                StatusCode::BAD_REQUEST,
-                &PlatformErrorBody {
-                    code: self.error_type(),
-                    message: &message,
-                },
-            ),
+            HostError::InvalidArgument(_) => {
+                self.platform_response(StatusCode::BAD_REQUEST, &message)
+            }
+            HostError::BadResponse(_) => self.platform_response(StatusCode::BAD_GATEWAY, &message),
             HostError::Handler {
                 message,
                 stack_trace,
@@ -98,6 +99,16 @@ impl HostError {
             HostError::Trap { message, frames } => self.function_response(message, frames),
             _ => self.function_response(&message, &[]),
         }
+    }
+
+    fn platform_response(&self, status: StatusCode, message: &str) -> http::Response<Bytes> {
+        platform_error(
+            status,
+            &PlatformErrorBody {
+                code: self.error_type(),
+                message,
+            },
+        )
     }
 
     fn function_response(&self, message: &str, stack_trace: &[String]) -> http::Response<Bytes> {
@@ -180,6 +191,17 @@ mod tests {
         let response = HostError::InvalidArgument("path too long".into()).to_response();
         assert_eq!(response.status(), 400);
         assert!(response.headers().get("x-fc-status").is_none());
+    }
+
+    #[test]
+    fn bad_response_is_a_502_platform_error() {
+        let error = HostError::BadResponse("too many headers".into());
+        let response = error.to_response();
+        assert_eq!(response.status(), 502);
+        assert_eq!(
+            body(&error),
+            serde_json::json!({"ErrorCode": "BadResponse", "ErrorMessage": "too many headers"})
+        );
     }
 
     #[test]

@@ -3,10 +3,17 @@
 use std::future::Future;
 use std::time::Duration;
 
+use bytes::Bytes;
+use tokio::sync::oneshot;
 use wasmtime::{Store, UpdateDeadline};
+use wasmtime_wasi_http::WasiHttpView as _;
+use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
-use crate::bindings::{Context, GuestError, event_handler, lifecycle};
-use crate::engine::{Exports, Module};
+use crate::bindings::{
+    Context, GuestError, event_handler, http_handler, incoming_handler, lifecycle,
+};
+use crate::engine::Module;
 use crate::error::HostError;
 use crate::logs::{GuestLog, LogSink};
 use crate::state::HostState;
@@ -27,6 +34,8 @@ pub(crate) struct Instance {
     store: Store<HostState>,
     event: Option<event_handler::Guest>,
     lifecycle: Option<lifecycle::Guest>,
+    http: Option<http_handler::Guest>,
+    wasi_http: Option<incoming_handler::Guest>,
     log: GuestLog,
     initialized: bool,
 }
@@ -46,21 +55,22 @@ impl Instance {
             .instantiate_async(&mut store)
             .await
             .map_err(|e| HostError::Instantiate(format!("{e:#}")))?;
-        let Exports {
-            event, lifecycle, ..
-        } = module.exports();
-        let load_err = |e: wasmtime::Error| HostError::Instantiate(format!("{e:#}"));
+        let exports = module.exports();
+        // Each export's indices type has its own `load`; the same three lines for each.
+        macro_rules! load {
+            ($indices:expr) => {
+                $indices
+                    .as_ref()
+                    .map(|indices| indices.load(&mut store, &instance))
+                    .transpose()
+                    .map_err(|e| HostError::Instantiate(format!("{e:#}")))?
+            };
+        }
         Ok(Instance {
-            event: event
-                .as_ref()
-                .map(|i| i.load(&mut store, &instance))
-                .transpose()
-                .map_err(load_err)?,
-            lifecycle: lifecycle
-                .as_ref()
-                .map(|i| i.load(&mut store, &instance))
-                .transpose()
-                .map_err(load_err)?,
+            event: load!(exports.event),
+            lifecycle: load!(exports.lifecycle),
+            http: load!(exports.http),
+            wasi_http: load!(exports.wasi_http),
             store,
             log,
             initialized: false,
@@ -98,6 +108,55 @@ impl Instance {
         settle(result, &self.log)
     }
 
+    /// Calls the `fc:runtime/http-handler` export.
+    pub(crate) async fn handle_http(
+        &mut self,
+        ctx: &Context,
+        request: &http_handler::Request,
+        limit: Option<Duration>,
+    ) -> Result<http_handler::Response, HostError> {
+        let guest = self
+            .http
+            .as_ref()
+            .ok_or(HostError::MissingExport("fc:runtime/http-handler@0.1.0"))?;
+        self.store.set_epoch_deadline(1);
+        let result = deadline(limit, guest.call_handle(&mut self.store, ctx, request)).await;
+        settle(result, &self.log)
+    }
+
+    /// Calls the standard `wasi:http/incoming-handler` export. The response head goes
+    /// to `respond` as soon as the guest sets it; its body streams while the call runs
+    /// on, and the call returns when the guest is done.
+    pub(crate) async fn handle_wasi_http<B>(
+        &mut self,
+        request: http::Request<B>,
+        respond: oneshot::Sender<Result<http::Response<HyperOutgoingBody>, ErrorCode>>,
+        limit: Option<Duration>,
+    ) -> Result<(), HostError>
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<wasmtime_wasi_http::Error>,
+    {
+        let guest = self
+            .wasi_http
+            .as_ref()
+            .ok_or(HostError::MissingExport("wasi:http/incoming-handler@0.2.x"))?;
+        let mut http = self.store.data_mut().http();
+        let request = http
+            .new_incoming_request(Scheme::Http, request)
+            .map_err(|e| HostError::InvalidArgument(format!("{e:#}")))?;
+        let outparam = http
+            .new_response_outparam(respond)
+            .map_err(|e| HostError::Instantiate(format!("{e:#}")))?;
+        self.store.set_epoch_deadline(1);
+        let call = guest.call_handle(&mut self.store, request, outparam);
+        match deadline(limit, call).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(trap)) => Err(HostError::from_trap(&trap, self.log.panic_message())),
+            Err(limit) => Err(HostError::Timeout(limit)),
+        }
+    }
+
     /// Runs a lifecycle hook. A module without the lifecycle interface has nothing to
     /// run: that is a success. A successful `initialize` marks the instance.
     pub(crate) async fn run_hook(
@@ -129,10 +188,7 @@ type CallOutcome<T> = Result<wasmtime::Result<Result<T, GuestError>>, Duration>;
 
 /// Runs a call, stopping it at `limit`. Dropping the call's future cancels the wasm
 /// execution at its next yield point, which the epoch tick guarantees.
-async fn deadline<T>(
-    limit: Option<Duration>,
-    call: impl Future<Output = wasmtime::Result<Result<T, GuestError>>>,
-) -> CallOutcome<T> {
+async fn deadline<F: Future>(limit: Option<Duration>, call: F) -> Result<F::Output, Duration> {
     match limit {
         Some(limit) => tokio::time::timeout(limit, call).await.map_err(|_| limit),
         None => Ok(call.await),

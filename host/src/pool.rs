@@ -9,8 +9,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bytes::Bytes;
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::bindings::Context;
 use crate::engine::Module;
@@ -23,7 +22,7 @@ pub struct Pool {
     module: Arc<Module>,
     sink: LogSink,
     idle: Mutex<Vec<Instance>>,
-    permits: Semaphore,
+    permits: Arc<Semaphore>,
     initializer: Mutex<Option<Arc<Context>>>,
 }
 
@@ -43,7 +42,7 @@ impl Pool {
             module,
             sink,
             idle: Mutex::new(Vec::with_capacity(max_instances)),
-            permits: Semaphore::new(max_instances),
+            permits: Arc::new(Semaphore::new(max_instances)),
             initializer: Mutex::new(None),
         }
     }
@@ -56,10 +55,9 @@ impl Pool {
     /// Takes an instance for one call attributed to `request_id`: the most recently
     /// used idle one, else a new one. A new instance replays the remembered initializer
     /// first; if that fails the call fails and the instance is dropped.
-    pub(crate) async fn checkout(&self, request_id: &str) -> Result<Lease<'_>, HostError> {
-        let permit = self
-            .permits
-            .acquire()
+    pub(crate) async fn checkout(self: &Arc<Self>, request_id: &str) -> Result<Lease, HostError> {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
             .await
             .map_err(|_| HostError::Instantiate("the pool is shut down".into()))?;
         let idle = lock(&self.idle).pop();
@@ -69,7 +67,7 @@ impl Pool {
         };
         instance.log().begin_call(request_id);
         let mut lease = Lease {
-            pool: self,
+            pool: Arc::clone(self),
             instance: Some(instance),
             _permit: permit,
         };
@@ -102,10 +100,10 @@ impl Pool {
         &self,
         hook: Hook,
         ctx: &Context,
-    ) -> (Result<Bytes, HostError>, Vec<u8>) {
+    ) -> (Result<(), HostError>, Vec<u8>) {
         let mut done = Vec::new();
         let mut tails = Vec::new();
-        let mut outcome = Ok(Bytes::new());
+        let mut outcome = Ok(());
         while let Ok(permit) = self.permits.acquire().await {
             let Some(mut instance) = lock(&self.idle).pop() else {
                 break;
@@ -155,13 +153,13 @@ fn seconds(value: i32) -> Option<Duration> {
 /// An instance checked out of the pool for one call. [`Lease::finish`] returns it;
 /// a lease dropped without finishing (a cancelled call) discards the instance, since
 /// its guest may have stopped anywhere.
-pub(crate) struct Lease<'a> {
-    pool: &'a Pool,
+pub(crate) struct Lease {
+    pool: Arc<Pool>,
     instance: Option<Instance>,
-    _permit: SemaphorePermit<'a>,
+    _permit: OwnedSemaphorePermit,
 }
 
-impl Lease<'_> {
+impl Lease {
     /// The leased instance.
     pub(crate) fn instance(&mut self) -> &mut Instance {
         // Only `finish` takes the instance, and it consumes the lease.

@@ -15,7 +15,7 @@ use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::router::Router;
+use crate::router::{PeerAddr, Router};
 
 /// How long in-flight requests may take to finish once shutdown starts.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -57,7 +57,7 @@ impl Server {
         loop {
             tokio::select! {
                 accepted = self.listener.accept() => match accepted {
-                    Ok((stream, _peer)) => self.serve(stream, &graceful),
+                    Ok((stream, peer)) => self.serve(stream, peer, &graceful),
                     Err(error) => accept_failed(error).await,
                 },
                 () = &mut shutdown => break,
@@ -72,11 +72,12 @@ impl Server {
         }
     }
 
-    fn serve(&self, stream: TcpStream, graceful: &GracefulShutdown) {
+    fn serve(&self, stream: TcpStream, peer: SocketAddr, graceful: &GracefulShutdown) {
         let _ = stream.set_nodelay(true);
         let router = Arc::clone(&self.router);
-        let service = service_fn(move |request| {
+        let service = service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
             let router = Arc::clone(&router);
+            request.extensions_mut().insert(PeerAddr(peer));
             async move { Ok::<_, Infallible>(router.handle(request).await) }
         });
         let connection = http1::Builder::new()

@@ -7,6 +7,7 @@
 use wasmtime::component::ResourceTable;
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
 
 use crate::bindings::{Level, log, types};
 use crate::logs::{GuestLog, Stream};
@@ -16,9 +17,18 @@ use crate::stdio::GuestStream;
 pub(crate) struct HostState {
     wasi: WasiCtx,
     table: ResourceTable,
+    http: WasiHttpCtx,
+    hooks: HttpHooks,
     pub(crate) limits: StoreLimits,
     log: GuestLog,
 }
+
+/// How the guest's outgoing `wasi:http` requests are sent: wasmtime-wasi-http's
+/// defaults (HTTP and HTTPS).
+#[derive(Debug, Default)]
+struct HttpHooks;
+
+impl WasiHttpHooks for HttpHooks {}
 
 impl std::fmt::Debug for HostState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -36,6 +46,8 @@ impl HostState {
         HostState {
             wasi,
             table: ResourceTable::new(),
+            http: WasiHttpCtx::new(),
+            hooks: HttpHooks,
             limits: StoreLimitsBuilder::new()
                 .trap_on_grow_failure(false)
                 .build(),
@@ -49,6 +61,16 @@ impl WasiView for HostState {
         WasiCtxView {
             ctx: &mut self.wasi,
             table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for HostState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            hooks: &mut self.hooks,
+            table: &mut self.table,
+            ctx: &mut self.http,
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod context;
 pub mod control;
 pub mod headers;
+pub mod http;
 pub mod limits;
 pub mod log_lines;
 pub mod response;

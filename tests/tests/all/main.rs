@@ -3,7 +3,10 @@
 
 mod context;
 mod errors;
+mod http;
 mod initialize;
 mod invoke;
+mod limits;
 mod logs;
 mod pool;
+mod wasi_http;
