@@ -3,11 +3,13 @@
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser};
 
 use crate::fc::limits;
+use crate::{policy, sandbox};
 
 /// Port used when neither `--port` nor the platform's variables name one.
 pub const DEFAULT_PORT: u16 = 9000;
@@ -75,6 +77,53 @@ pub struct ServeArgs {
     /// Largest request path plus query, in bytes (FC: 4 KB).
     #[arg(long, env = "FC_WASM_MAX_PATH_BYTES", default_value_t = limits::DEFAULT_MAX_PATH_BYTES)]
     pub max_path_bytes: usize,
+
+    /// Largest response body, in bytes (as large as the largest request body).
+    #[arg(long, env = "FC_WASM_MAX_RESPONSE_BYTES", default_value_t = limits::DEFAULT_MAX_RESPONSE_BYTES)]
+    pub max_response_bytes: usize,
+
+    /// Function timeout in seconds, overriding x-fc-function-timeout; 0 for none.
+    /// [default: x-fc-function-timeout, else 60]
+    #[arg(long, env = "FC_WASM_FUNCTION_TIMEOUT")]
+    pub function_timeout: Option<u64>,
+
+    /// Initializer timeout in seconds, overriding x-fc-initialization-timeout; 0 for
+    /// none. [default: x-fc-initialization-timeout, else 60]
+    #[arg(long, env = "FC_WASM_INITIALIZATION_TIMEOUT")]
+    pub initialization_timeout: Option<u64>,
+
+    /// Timeout of the pre-freeze and pre-stop hooks, in seconds.
+    #[arg(long, env = "FC_WASM_HOOK_TIMEOUT", default_value_t = policy::DEFAULT_HOOK_TIMEOUT.as_secs())]
+    pub hook_timeout: u64,
+
+    /// How long a call waits for a free instance before it gets 503, in seconds.
+    #[arg(long, env = "FC_WASM_QUEUE_TIMEOUT", default_value_t = policy::DEFAULT_QUEUE_TIMEOUT.as_secs())]
+    pub queue_timeout: u64,
+
+    /// Cap on each guest linear memory in MB, overriding x-fc-function-memory.
+    /// [default: x-fc-function-memory, else 4096]
+    #[arg(long, env = "FC_WASM_MEMORY_LIMIT_MB")]
+    pub memory_limit_mb: Option<u64>,
+
+    /// Hosts the guest may connect to: comma-separated `host`, `host:port`,
+    /// `*.domain[:port]` or IP entries; `none` for no network. [default: anywhere]
+    #[arg(long, env = "FC_WASM_ALLOW_NET")]
+    pub allow_net: Option<String>,
+
+    /// Environment variables to withhold from the guest (comma-separated names).
+    /// `FC_WASM_*` and `RUST_LOG` are always withheld.
+    #[arg(long, env = "FC_WASM_WITHHOLD_ENV", value_delimiter = ',')]
+    pub withhold_env: Vec<String>,
+
+    /// Directory the guest sees read-only at /code.
+    /// [default: $FC_FUNC_CODE_PATH, else the module's directory]
+    #[arg(long, env = "FC_WASM_CODE_DIR")]
+    pub code_dir: Option<PathBuf>,
+
+    /// Where each instance's private /tmp is made (emptied when the instance goes).
+    /// [default: the system temp directory]
+    #[arg(long, env = "FC_WASM_TMP_DIR")]
+    pub tmp_dir: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -85,7 +134,49 @@ impl ServeArgs {
             max_path_bytes: self.max_path_bytes,
             max_body_bytes: self.max_body_bytes,
             max_async_body_bytes: self.max_async_body_bytes,
+            max_response_bytes: self.max_response_bytes,
         }
+    }
+
+    /// The per-call limits these settings ask for.
+    pub fn call_policy(&self) -> policy::CallPolicy {
+        policy::CallPolicy {
+            function_timeout: self.function_timeout,
+            initialization_timeout: self.initialization_timeout,
+            hook_timeout: Duration::from_secs(self.hook_timeout),
+            queue_timeout: Duration::from_secs(self.queue_timeout),
+            memory_mb: self.memory_limit_mb,
+        }
+    }
+
+    /// The guest's grants: the environment of `vars` minus withheld names, the code
+    /// directory, a `/tmp` root private to this process, and the network policy.
+    pub fn grants(
+        &self,
+        vars: impl IntoIterator<Item = (String, String)>,
+        module: &Path,
+    ) -> anyhow::Result<sandbox::Grants> {
+        let net = match &self.allow_net {
+            Some(list) => sandbox::NetPolicy::allow_list(list).context("bad --allow-net")?,
+            None => sandbox::NetPolicy::Open,
+        };
+        let code_dir = self
+            .code_dir
+            .clone()
+            .or_else(|| std::env::var_os(ENV_CODE_PATH).map(PathBuf::from))
+            .or_else(|| module.parent().map(Path::to_path_buf))
+            .filter(|dir| dir.is_dir());
+        let tmp_root = self
+            .tmp_dir
+            .clone()
+            .unwrap_or_else(std::env::temp_dir)
+            .join(format!("bootstrap-{}", std::process::id()));
+        Ok(sandbox::Grants {
+            env: sandbox::guest_env(vars, &self.withhold_env).into(),
+            code_dir,
+            tmp_root,
+            net,
+        })
     }
 }
 

@@ -90,6 +90,7 @@ impl WasmEngine {
             path: path.to_path_buf(),
             pre,
             exports,
+            _engine: self.clone(),
         })
     }
 }
@@ -127,6 +128,8 @@ pub struct Module {
     path: PathBuf,
     pre: InstancePre<HostState>,
     exports: Exports,
+    /// Keeps the epoch ticker running for as long as the module can run.
+    _engine: WasmEngine,
 }
 
 impl std::fmt::Debug for Module {

@@ -33,8 +33,31 @@ pub enum HostError {
         frames: Vec<String>,
     },
     /// The call ran past its deadline and was stopped.
-    #[error("function timed out after {0:?}")]
-    Timeout(Duration),
+    #[error("{what} timed out after {} seconds", limit.as_secs_f64())]
+    Timeout {
+        /// What timed out: `Function`, `Initializer`, `PreFreeze hook`, `PreStop hook`.
+        what: &'static str,
+        /// The limit it ran past.
+        limit: Duration,
+    },
+    /// The guest tried to grow its memory past the cap and then trapped.
+    #[error(
+        "out of memory: the function asked for {requested_mb} MB of linear memory, over its limit of {limit_mb} MB"
+    )]
+    OutOfMemory {
+        /// The size the refused growth asked for, MB.
+        requested_mb: usize,
+        /// The cap, MB.
+        limit_mb: usize,
+    },
+    /// Every instance stayed busy for the whole queue timeout.
+    #[error("all {instances} instances stayed busy for {} seconds; try again, or raise --max-instances", waited.as_secs_f64())]
+    Busy {
+        /// The pool's maximum.
+        instances: usize,
+        /// How long the call waited.
+        waited: Duration,
+    },
     /// The module does not export what this call needs.
     #[error("the module does not export `{0}`")]
     MissingExport(&'static str),
@@ -67,7 +90,10 @@ impl HostError {
 
     /// Whether the instance that produced this error must be discarded.
     pub fn poisons_instance(&self) -> bool {
-        matches!(self, HostError::Trap { .. } | HostError::Timeout(_))
+        matches!(
+            self,
+            HostError::Trap { .. } | HostError::Timeout { .. } | HostError::OutOfMemory { .. }
+        )
     }
 
     /// The `errorType` / `ErrorCode` this error reports.
@@ -75,7 +101,16 @@ impl HostError {
         match self {
             HostError::Handler { error_type, .. } => error_type,
             HostError::Trap { .. } => "WasmTrap",
-            HostError::Timeout(_) => "FunctionTimeout",
+            HostError::Timeout {
+                what: "Function", ..
+            } => "FunctionTimeout",
+            HostError::Timeout {
+                what: "Initializer",
+                ..
+            } => "InitializationTimeout",
+            HostError::Timeout { .. } => "HookTimeout",
+            HostError::OutOfMemory { .. } => "OutOfMemory",
+            HostError::Busy { .. } => "ServiceUnavailable",
             HostError::MissingExport(_) => "MissingExport",
             HostError::Instantiate(_) => "InstantiationError",
             HostError::InvalidArgument(_) => "InvalidArgument",
@@ -91,6 +126,9 @@ impl HostError {
                 self.platform_response(StatusCode::BAD_REQUEST, &message)
             }
             HostError::BadResponse(_) => self.platform_response(StatusCode::BAD_GATEWAY, &message),
+            HostError::Busy { .. } => {
+                self.platform_response(StatusCode::SERVICE_UNAVAILABLE, &message)
+            }
             HostError::Handler {
                 message,
                 stack_trace,
@@ -101,14 +139,37 @@ impl HostError {
         }
     }
 
+    /// The response to a lifecycle call (`/initialize`, hooks): always the 404
+    /// function-failure shape, never 5xx, since a 5xx makes FC restart the instance.
+    pub fn to_hook_response(&self) -> http::Response<Bytes> {
+        match self {
+            HostError::Handler {
+                message,
+                stack_trace,
+                ..
+            } => self.function_response(message, stack_trace),
+            HostError::Trap { message, frames } => self.function_response(message, frames),
+            _ => self.function_response(&self.to_string(), &[]),
+        }
+    }
+
+    /// A platform-shaped error. Server errors also carry `x-fc-status: 404`, so an
+    /// event invocation can never be mistaken for a success.
     fn platform_response(&self, status: StatusCode, message: &str) -> http::Response<Bytes> {
-        platform_error(
+        let mut response = platform_error(
             status,
             &PlatformErrorBody {
                 code: self.error_type(),
                 message,
             },
-        )
+        );
+        if status.is_server_error() {
+            response.headers_mut().insert(
+                crate::fc::headers::STATUS,
+                http::HeaderValue::from_static("404"),
+            );
+        }
+        response
     }
 
     fn function_response(&self, message: &str, stack_trace: &[String]) -> http::Response<Bytes> {
@@ -205,8 +266,53 @@ mod tests {
     }
 
     #[test]
-    fn only_traps_and_timeouts_poison() {
-        assert!(HostError::Timeout(Duration::from_secs(1)).poisons_instance());
+    fn timeouts_say_what_and_the_limit() {
+        let error = HostError::Timeout {
+            what: "Function",
+            limit: Duration::from_secs(3),
+        };
+        assert_eq!(
+            body(&error),
+            serde_json::json!({"errorMessage": "Function timed out after 3 seconds", "errorType": "FunctionTimeout"})
+        );
+        let init = HostError::Timeout {
+            what: "Initializer",
+            limit: Duration::from_millis(1500),
+        };
+        assert_eq!(init.error_type(), "InitializationTimeout");
+        assert_eq!(init.to_string(), "Initializer timed out after 1.5 seconds");
+    }
+
+    #[test]
+    fn busy_is_a_503_that_never_reads_as_success() {
+        let error = HostError::Busy {
+            instances: 2,
+            waited: Duration::from_secs(1),
+        };
+        let response = error.to_response();
+        assert_eq!(response.status(), 503);
+        assert_eq!(response.headers()["x-fc-status"], "404");
+        assert_eq!(body(&error)["ErrorCode"], "ServiceUnavailable");
+        let hook = error.to_hook_response();
+        assert_eq!(hook.status(), 404, "hooks never answer 5xx");
+    }
+
+    #[test]
+    fn only_traps_timeouts_and_out_of_memory_poison() {
+        assert!(
+            HostError::Timeout {
+                what: "Function",
+                limit: Duration::from_secs(1)
+            }
+            .poisons_instance()
+        );
+        assert!(
+            HostError::OutOfMemory {
+                requested_mb: 2,
+                limit_mb: 1
+            }
+            .poisons_instance()
+        );
         assert!(!HostError::MissingExport("x").poisons_instance());
         assert!(!HostError::InvalidArgument("x".into()).poisons_instance());
     }

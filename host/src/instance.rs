@@ -1,4 +1,5 @@
-//! One live guest instance: its store, the exports it offers, and the calls into them.
+//! One live guest instance: its store, the exports it offers, and the calls into them,
+//! each under a time and memory budget.
 
 use std::future::Future;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use crate::bindings::{
 use crate::engine::Module;
 use crate::error::HostError;
 use crate::logs::{GuestLog, LogSink};
+use crate::sandbox::Grants;
 use crate::state::HostState;
 
 /// The three lifecycle hooks a guest may export.
@@ -29,6 +31,26 @@ pub(crate) enum Hook {
     PreStop,
 }
 
+impl Hook {
+    /// What a timeout of this hook is called in its error.
+    fn label(self) -> &'static str {
+        match self {
+            Hook::Initialize => "Initializer",
+            Hook::PreFreeze => "PreFreeze hook",
+            Hook::PreStop => "PreStop hook",
+        }
+    }
+}
+
+/// What one call may use.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Budget {
+    /// Wall-clock time; `None` for no limit.
+    pub(crate) time: Option<Duration>,
+    /// Bytes per linear memory; `None` for the engine's limit.
+    pub(crate) memory: Option<usize>,
+}
+
 /// A long-lived instance of a module, with its own store (and so its own globals).
 pub(crate) struct Instance {
     store: Store<HostState>,
@@ -38,15 +60,22 @@ pub(crate) struct Instance {
     wasi_http: Option<incoming_handler::Guest>,
     log: GuestLog,
     initialized: bool,
+    stopped: bool,
 }
 
 impl Instance {
-    /// Instantiates `module` in a fresh store whose output goes to `sink`.
-    pub(crate) async fn new(module: &Module, sink: &LogSink) -> Result<Self, HostError> {
+    /// Instantiates `module` in a fresh store with `grants`, writing to `sink`.
+    pub(crate) async fn new(
+        module: &Module,
+        grants: &Grants,
+        sink: &LogSink,
+    ) -> Result<Self, HostError> {
         let log = GuestLog::new(sink.clone());
         let pre = module.instance_pre();
-        let mut store = Store::new(pre.engine(), HostState::new(log.clone()));
-        store.limiter(|state| &mut state.limits);
+        let state = HostState::new(log.clone(), grants)
+            .map_err(|e| HostError::Instantiate(format!("{e:#}")))?;
+        let mut store = Store::new(pre.engine(), state);
+        store.limiter(|state| &mut state.memory);
         // Yield to the scheduler at every epoch tick, so a busy guest never holds a
         // worker thread for long; deadlines are enforced around the call.
         store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Yield(1)));
@@ -56,7 +85,7 @@ impl Instance {
             .await
             .map_err(|e| HostError::Instantiate(format!("{e:#}")))?;
         let exports = module.exports();
-        // Each export's indices type has its own `load`; the same three lines for each.
+        // Each export's indices type has its own `load`; the same lines for each.
         macro_rules! load {
             ($indices:expr) => {
                 $indices
@@ -74,12 +103,18 @@ impl Instance {
             store,
             log,
             initialized: false,
+            stopped: false,
         })
     }
 
     /// Whether the initializer has succeeded on this instance.
     pub(crate) fn is_initialized(&self) -> bool {
         self.initialized
+    }
+
+    /// Whether `pre-stop` has run on this instance.
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.stopped
     }
 
     /// Whether the module exports the lifecycle interface.
@@ -97,15 +132,15 @@ impl Instance {
         &mut self,
         ctx: &Context,
         event: &[u8],
-        limit: Option<Duration>,
+        budget: Budget,
     ) -> Result<Vec<u8>, HostError> {
         let guest = self
             .event
             .as_ref()
             .ok_or(HostError::MissingExport("fc:runtime/event-handler@0.1.0"))?;
-        self.store.set_epoch_deadline(1);
-        let result = deadline(limit, guest.call_handle(&mut self.store, ctx, event)).await;
-        settle(result, &self.log)
+        prepare(&mut self.store, budget);
+        let outcome = deadline(budget.time, guest.call_handle(&mut self.store, ctx, event)).await;
+        settle(outcome, "Function", &mut self.store, &self.log)
     }
 
     /// Calls the `fc:runtime/http-handler` export.
@@ -113,15 +148,19 @@ impl Instance {
         &mut self,
         ctx: &Context,
         request: &http_handler::Request,
-        limit: Option<Duration>,
+        budget: Budget,
     ) -> Result<http_handler::Response, HostError> {
         let guest = self
             .http
             .as_ref()
             .ok_or(HostError::MissingExport("fc:runtime/http-handler@0.1.0"))?;
-        self.store.set_epoch_deadline(1);
-        let result = deadline(limit, guest.call_handle(&mut self.store, ctx, request)).await;
-        settle(result, &self.log)
+        prepare(&mut self.store, budget);
+        let outcome = deadline(
+            budget.time,
+            guest.call_handle(&mut self.store, ctx, request),
+        )
+        .await;
+        settle(outcome, "Function", &mut self.store, &self.log)
     }
 
     /// Calls the standard `wasi:http/incoming-handler` export. The response head goes
@@ -131,7 +170,7 @@ impl Instance {
         &mut self,
         request: http::Request<B>,
         respond: oneshot::Sender<Result<http::Response<HyperOutgoingBody>, ErrorCode>>,
-        limit: Option<Duration>,
+        budget: Budget,
     ) -> Result<(), HostError>
     where
         B: http_body::Body<Data = Bytes> + Send + 'static,
@@ -148,38 +187,43 @@ impl Instance {
         let outparam = http
             .new_response_outparam(respond)
             .map_err(|e| HostError::Instantiate(format!("{e:#}")))?;
-        self.store.set_epoch_deadline(1);
+        prepare(&mut self.store, budget);
         let call = guest.call_handle(&mut self.store, request, outparam);
-        match deadline(limit, call).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(trap)) => Err(HostError::from_trap(&trap, self.log.panic_message())),
-            Err(limit) => Err(HostError::Timeout(limit)),
-        }
+        let outcome = deadline(budget.time, async { call.await.map(Ok) }).await;
+        settle(outcome, "Function", &mut self.store, &self.log)
     }
 
     /// Runs a lifecycle hook. A module without the lifecycle interface has nothing to
-    /// run: that is a success. A successful `initialize` marks the instance.
+    /// run: that is a success. A successful `initialize` marks the instance, a
+    /// successful `pre-stop` too.
     pub(crate) async fn run_hook(
         &mut self,
         hook: Hook,
         ctx: &Context,
-        limit: Option<Duration>,
+        budget: Budget,
     ) -> Result<(), HostError> {
-        let Some(guest) = self.lifecycle.as_ref() else {
-            self.initialized |= hook == Hook::Initialize;
-            return Ok(());
-        };
-        self.store.set_epoch_deadline(1);
-        let store = &mut self.store;
-        let result = match hook {
-            Hook::Initialize => deadline(limit, guest.call_initialize(store, ctx)).await,
-            Hook::PreFreeze => deadline(limit, guest.call_pre_freeze(store, ctx)).await,
-            Hook::PreStop => deadline(limit, guest.call_pre_stop(store, ctx)).await,
-        };
-        settle(result, &self.log)?;
+        if let Some(guest) = self.lifecycle.as_ref() {
+            prepare(&mut self.store, budget);
+            let store = &mut self.store;
+            let outcome = match hook {
+                Hook::Initialize => deadline(budget.time, guest.call_initialize(store, ctx)).await,
+                Hook::PreFreeze => deadline(budget.time, guest.call_pre_freeze(store, ctx)).await,
+                Hook::PreStop => deadline(budget.time, guest.call_pre_stop(store, ctx)).await,
+            };
+            settle(outcome, hook.label(), &mut self.store, &self.log)?;
+        }
         self.initialized |= hook == Hook::Initialize;
+        self.stopped |= hook == Hook::PreStop;
         Ok(())
     }
+}
+
+/// Arms the store for a call: a fresh epoch deadline and this call's memory cap.
+fn prepare(store: &mut Store<HostState>, budget: Budget) {
+    store.set_epoch_deadline(1);
+    let memory = &mut store.data_mut().memory;
+    memory.max_bytes = budget.memory;
+    memory.take_denied();
 }
 
 /// The outcome of a wasm call: it finished (with the handler's own result, or a trap),
@@ -195,11 +239,27 @@ async fn deadline<F: Future>(limit: Option<Duration>, call: F) -> Result<F::Outp
     }
 }
 
-fn settle<T>(outcome: CallOutcome<T>, log: &GuestLog) -> Result<T, HostError> {
+/// Turns a call's outcome into the host's result. A trap after a refused memory growth
+/// is reported as running out of memory.
+fn settle<T>(
+    outcome: CallOutcome<T>,
+    what: &'static str,
+    store: &mut Store<HostState>,
+    log: &GuestLog,
+) -> Result<T, HostError> {
     match outcome {
         Ok(Ok(Ok(value))) => Ok(value),
         Ok(Ok(Err(guest_error))) => Err(guest_error.into()),
-        Ok(Err(trap)) => Err(HostError::from_trap(&trap, log.panic_message())),
-        Err(limit) => Err(HostError::Timeout(limit)),
+        Ok(Err(trap)) => {
+            let memory = &mut store.data_mut().memory;
+            match (memory.take_denied(), memory.max_bytes) {
+                (Some(requested), Some(limit)) => Err(HostError::OutOfMemory {
+                    requested_mb: requested.div_ceil(1 << 20),
+                    limit_mb: limit >> 20,
+                }),
+                _ => Err(HostError::from_trap(&trap, log.panic_message())),
+            }
+        }
+        Err(limit) => Err(HostError::Timeout { what, limit }),
     }
 }

@@ -14,8 +14,10 @@ pub mod error;
 pub mod fc;
 mod instance;
 pub mod logs;
+pub mod policy;
 pub mod pool;
 pub mod router;
+pub mod sandbox;
 pub mod server;
 mod state;
 mod stdio;
@@ -50,7 +52,16 @@ pub async fn start(args: &ServeArgs, sink: LogSink) -> anyhow::Result<Server> {
         module.path().display(),
         module.exports().names().join(", ")
     );
-    let pool = pool::Pool::new(module, args.max_instances, sink.clone());
+    let grants = args.grants(std::env::vars(), &module_path)?;
+    std::fs::create_dir_all(&grants.tmp_root)
+        .with_context(|| format!("cannot create `{}`", grants.tmp_root.display()))?;
+    let pool = pool::Pool::new(
+        module,
+        grants,
+        args.call_policy(),
+        args.max_instances,
+        sink.clone(),
+    );
     let router = Router::new(pool, sink, args.limits());
     Server::bind(SocketAddr::new(args.listen, port), router).await
 }
@@ -64,7 +75,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     runtime.block_on(async {
         let server = start(&cli.serve, LogSink::Stdout).await?;
         tracing::info!("listening on {}", server.local_addr()?);
+        let router = std::sync::Arc::clone(server.router());
         server.run(shutdown_signal()).await;
+        router.shutdown().await;
         Ok(())
     })
 }

@@ -4,23 +4,28 @@
 //!
 //! Sequential requests therefore always land on the same instance (its globals behave
 //! as in a one-process runtime); concurrent requests get instances of their own, and
-//! beyond the maximum they wait for one to come back.
+//! beyond the maximum they wait, for at most the queue timeout.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::Instant;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::bindings::Context;
 use crate::engine::Module;
 use crate::error::HostError;
-use crate::instance::{Hook, Instance};
+use crate::instance::{Budget, Hook, Instance};
 use crate::logs::{LogSink, lock};
+use crate::policy::CallPolicy;
+use crate::sandbox::Grants;
 
 /// Long-lived instances of one module.
 pub struct Pool {
     module: Arc<Module>,
+    grants: Grants,
+    policy: CallPolicy,
     sink: LogSink,
+    max_instances: usize,
     idle: Mutex<Vec<Instance>>,
     permits: Arc<Semaphore>,
     initializer: Mutex<Option<Arc<Context>>>,
@@ -30,17 +35,27 @@ impl std::fmt::Debug for Pool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pool")
             .field("module", &self.module)
+            .field("max_instances", &self.max_instances)
             .field("idle", &lock(&self.idle).len())
             .finish_non_exhaustive()
     }
 }
 
 impl Pool {
-    /// A pool of at most `max_instances` instances of `module`, writing to `sink`.
-    pub fn new(module: Arc<Module>, max_instances: usize, sink: LogSink) -> Self {
+    /// A pool of at most `max_instances` instances of `module`.
+    pub fn new(
+        module: Arc<Module>,
+        grants: Grants,
+        policy: CallPolicy,
+        max_instances: usize,
+        sink: LogSink,
+    ) -> Self {
         Pool {
             module,
+            grants,
+            policy,
             sink,
+            max_instances,
             idle: Mutex::new(Vec::with_capacity(max_instances)),
             permits: Arc::new(Semaphore::new(max_instances)),
             initializer: Mutex::new(None),
@@ -52,18 +67,31 @@ impl Pool {
         &self.module
     }
 
+    /// The limits calls run under.
+    pub fn policy(&self) -> &CallPolicy {
+        &self.policy
+    }
+
     /// Takes an instance for one call attributed to `request_id`: the most recently
-    /// used idle one, else a new one. A new instance replays the remembered initializer
-    /// first; if that fails the call fails and the instance is dropped.
+    /// used idle one, else a new one. Waits at most the queue timeout for one to be
+    /// free. A new instance replays the remembered initializer first; if that fails the
+    /// call fails and the instance is dropped.
     pub(crate) async fn checkout(self: &Arc<Self>, request_id: &str) -> Result<Lease, HostError> {
-        let permit = Arc::clone(&self.permits)
-            .acquire_owned()
-            .await
-            .map_err(|_| HostError::Instantiate("the pool is shut down".into()))?;
+        let waiting = Arc::clone(&self.permits).acquire_owned();
+        let permit = match tokio::time::timeout(self.policy.queue_timeout, waiting).await {
+            Ok(Ok(permit)) => permit,
+            Ok(Err(_closed)) => return Err(HostError::Instantiate("the pool is shut down".into())),
+            Err(_) => {
+                return Err(HostError::Busy {
+                    instances: self.max_instances,
+                    waited: self.policy.queue_timeout,
+                });
+            }
+        };
         let idle = lock(&self.idle).pop();
         let instance = match idle {
             Some(instance) => instance,
-            None => Instance::new(&self.module, &self.sink).await?,
+            None => Instance::new(&self.module, &self.grants, &self.sink).await?,
         };
         instance.log().begin_call(request_id);
         let mut lease = Lease {
@@ -83,9 +111,11 @@ impl Pool {
             return Ok(());
         };
         tracing::debug!(request_id = %ctx.request_id, "replaying the initializer on a new instance");
-        instance
-            .run_hook(Hook::Initialize, &ctx, initialization_limit(&ctx))
-            .await
+        let budget = Budget {
+            time: self.policy.initialization_limit(&ctx),
+            memory: self.policy.memory_cap(&ctx),
+        };
+        instance.run_hook(Hook::Initialize, &ctx, budget).await
     }
 
     /// Remembers the context of the first successful `/initialize`, to replay it on
@@ -94,60 +124,62 @@ impl Pool {
         lock(&self.initializer).get_or_insert_with(|| Arc::new(ctx.clone()));
     }
 
-    /// Runs a lifecycle hook on every idle instance, one at a time, each under
-    /// `ctx`'s function timeout. Returns the first failure and the hooks' log tails.
-    pub(crate) async fn run_hook_on_idle(
+    /// Runs a lifecycle hook on every live instance, after waiting (within the hook
+    /// timeout) for calls in flight to finish; instances still busy after that are
+    /// skipped. The whole round shares one hook timeout. `pre-stop` skips instances
+    /// where it already ran. Returns the first failure and the hooks' log.
+    pub(crate) async fn run_hook_on_all(
         &self,
         hook: Hook,
         ctx: &Context,
     ) -> (Result<(), HostError>, Vec<u8>) {
-        let mut done = Vec::new();
-        let mut tails = Vec::new();
+        let deadline = Instant::now() + self.policy.hook_timeout;
+        let everyone = u32::try_from(self.max_instances).unwrap_or(u32::MAX);
+        let quiet =
+            tokio::time::timeout_at(deadline.into(), self.permits.acquire_many(everyone)).await;
+        if quiet.is_err() {
+            tracing::warn!(
+                ?hook,
+                "calls still running at the hook timeout: their instances are skipped"
+            );
+        }
+        let instances = std::mem::take(&mut *lock(&self.idle));
+        let mut kept = Vec::with_capacity(instances.len());
+        let mut log = Vec::new();
         let mut outcome = Ok(());
-        while let Ok(permit) = self.permits.acquire().await {
-            let Some(mut instance) = lock(&self.idle).pop() else {
-                break;
+        for mut instance in instances {
+            if hook == Hook::PreStop && instance.is_stopped() {
+                kept.push(instance);
+                continue;
+            }
+            let budget = Budget {
+                time: Some(deadline.saturating_duration_since(Instant::now())),
+                memory: self.policy.memory_cap(ctx),
             };
             instance.log().begin_call(&ctx.request_id);
-            let result = instance.run_hook(hook, ctx, function_limit(ctx)).await;
-            tails.extend(instance.log().end_call());
-            match result {
-                Ok(()) => done.push(instance),
-                Err(error) => {
-                    if !error.poisons_instance() {
-                        done.push(instance);
-                    }
-                    if outcome.is_ok() {
-                        outcome = Err(error);
-                    }
-                }
+            // A timeout reports the round's limit, not what was left of it.
+            let result = match instance.run_hook(hook, ctx, budget).await {
+                Err(HostError::Timeout { what, .. }) => Err(HostError::Timeout {
+                    what,
+                    limit: self.policy.hook_timeout,
+                }),
+                other => other,
+            };
+            log.extend(instance.log().end_call());
+            if !result.as_ref().is_err_and(HostError::poisons_instance) {
+                kept.push(instance);
             }
-            drop(permit);
+            if let (Err(error), Ok(())) = (result, &outcome) {
+                outcome = Err(error);
+            }
         }
-        lock(&self.idle).extend(done.into_iter().rev());
-        (outcome, tails)
+        lock(&self.idle).extend(kept);
+        (outcome, log)
     }
 
     fn give_back(&self, instance: Instance) {
         lock(&self.idle).push(instance);
     }
-}
-
-/// The time limit of an initializer call, from `x-fc-initialization-timeout`.
-pub(crate) fn initialization_limit(ctx: &Context) -> Option<Duration> {
-    seconds(ctx.function.initialization_timeout_s)
-}
-
-/// The time limit of a handler call, from `x-fc-function-timeout`.
-pub(crate) fn function_limit(ctx: &Context) -> Option<Duration> {
-    seconds(ctx.function.timeout_s)
-}
-
-fn seconds(value: i32) -> Option<Duration> {
-    u64::try_from(value)
-        .ok()
-        .filter(|&s| s > 0)
-        .map(Duration::from_secs)
 }
 
 /// An instance checked out of the pool for one call. [`Lease::finish`] returns it;
@@ -169,7 +201,8 @@ impl Lease {
     }
 
     /// Ends the call: returns the instance to the pool, or drops it when `poisoned`
-    /// (trap, timeout), so the next call gets a fresh one. Returns the call's log tail.
+    /// (trap, timeout, out of memory), so the next call gets a fresh one. Returns the
+    /// call's log tail.
     pub(crate) fn finish(mut self, poisoned: bool) -> Vec<u8> {
         let Some(instance) = self.instance.take() else {
             return Vec::new();
@@ -179,17 +212,5 @@ impl Lease {
             self.pool.give_back(instance);
         }
         tail
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn limits_come_from_positive_seconds() {
-        assert_eq!(seconds(3), Some(Duration::from_secs(3)));
-        assert_eq!(seconds(0), None);
-        assert_eq!(seconds(-1), None);
     }
 }

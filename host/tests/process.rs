@@ -243,3 +243,112 @@ fn sigterm_stops_the_server_with_exit_code_zero() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// The peak resident memory of a process, from /proc (kB).
+fn peak_rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/<pid>/status")
+}
+
+#[test]
+fn a_guest_writing_100_mb_to_stdout_leaves_the_host_memory_bounded() {
+    let mut host = Bootstrap::spawn(|c| {
+        c.env("FC_SERVER_PORT", "0")
+            .args(["--module", guests::MISBEHAVE]);
+    });
+    let stdout = host.child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut count = 0usize;
+        let mut lines = BufReader::new(stdout).lines();
+        while let Some(Ok(line)) = lines.next() {
+            count += line.len() + 1;
+        }
+        count
+    });
+    assert_eq!(host.invoke("warm up").1, "warm up");
+    let before = peak_rss_kb(host.child.id());
+    assert_eq!(host.invoke("flood:100").1, "flooded");
+    let after = peak_rss_kb(host.child.id());
+    assert!(
+        after < before + 32 * 1024,
+        "peak RSS grew from {before} kB to {after} kB"
+    );
+    assert_eq!(host.invoke("next").1, "next");
+    drop(host);
+    let logged = reader.join().unwrap();
+    assert!(
+        logged > 100 * 1024 * 1024,
+        "only {logged} bytes reached stdout"
+    );
+}
+
+#[test]
+fn the_guest_sees_the_function_environment_without_bootstraps_settings() {
+    let host = Bootstrap::spawn(|c| {
+        c.env("FC_SERVER_PORT", "0")
+            .env("FC_WASM_MODULE", guests::MISBEHAVE)
+            .env("FC_FUNCTION_NAME", "my-function")
+            .env("VISIBLE", "yes")
+            .env("SECRET_TOKEN", "s3cr3t")
+            .args(["--withhold-env", "SECRET_TOKEN"]);
+    });
+    let (status, env) = host.invoke("env");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(env.contains("VISIBLE=yes\n"), "{env}");
+    assert!(env.contains("FC_FUNCTION_NAME=my-function\n"), "{env}");
+    assert!(env.contains("FC_SERVER_PORT=0\n"), "{env}");
+    for hidden in ["SECRET_TOKEN", "FC_WASM_", "RUST_LOG"] {
+        assert!(!env.contains(hidden), "{hidden} leaked: {env}");
+    }
+}
+
+#[test]
+fn sigterm_runs_pre_stop_on_live_instances_then_exits_zero() {
+    let mut host = Bootstrap::spawn(|c| {
+        c.env("FC_SERVER_PORT", "0")
+            .args(["--module", guests::MISBEHAVE]);
+    });
+    let id = host.invoke("id").1;
+    let status = Command::new("kill")
+        .args(["-TERM", &host.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut stdout = String::new();
+    host.child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    assert!(host.child.wait().unwrap().success());
+    let start = stdout.find("FC PreStop Start RequestId: ").expect(&stdout);
+    let hook = stdout
+        .find(&format!("[INFO]  pre-stop {id}"))
+        .expect(&stdout);
+    let end = stdout.find("FC PreStop End RequestId: ").expect(&stdout);
+    assert!(start < hook && hook < end, "{stdout}");
+}
+
+#[test]
+fn sigterm_lets_calls_in_flight_finish() {
+    let mut host = Bootstrap::spawn(|c| {
+        c.env("FC_SERVER_PORT", "0")
+            .args(["--module", guests::MISBEHAVE]);
+    });
+    let addr = host.addr;
+    let slow = std::thread::spawn(move || http_post(addr, "/invoke", "sleep:800"));
+    std::thread::sleep(Duration::from_millis(200));
+    let status = Command::new("kill")
+        .args(["-TERM", &host.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (status, _) = slow.join().unwrap();
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(host.child.wait().unwrap().success());
+}

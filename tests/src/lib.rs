@@ -287,3 +287,30 @@ pub async fn serve_text(text: &'static str) -> SocketAddr {
     });
     addr
 }
+
+/// A TCP server on 127.0.0.1 that accepts connections and never answers, for guests
+/// blocked on a slow upstream. Runs until the test's runtime ends.
+pub async fn serve_silence() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .expect("bind a local server");
+    let addr = listener.local_addr().expect("its address");
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    addr
+}
+
+/// A request builder for `POST /invoke` as the platform sends it, with extra headers.
+pub fn invoke_with(body: impl Into<Bytes>, headers: &[(&str, &str)]) -> Request<Full<Bytes>> {
+    let mut request = fc_request("/invoke");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request
+        .body(Full::new(body.into()))
+        .expect("a valid request")
+}

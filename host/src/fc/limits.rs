@@ -12,6 +12,8 @@ pub const DEFAULT_MAX_PATH_BYTES: usize = 4 * 1024;
 pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 /// FC: the body of an asynchronous call (`x-fc-invocation-type: Async`), 128 KB.
 pub const DEFAULT_MAX_ASYNC_BODY_BYTES: usize = 128 * 1024;
+/// The largest response body, as large as the largest request body: 32 MB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
 /// The sizes a request must fit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,6 +26,8 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// Largest body of an asynchronous call.
     pub max_async_body_bytes: usize,
+    /// Largest response body.
+    pub max_response_bytes: usize,
 }
 
 impl Default for Limits {
@@ -33,6 +37,7 @@ impl Default for Limits {
             max_path_bytes: DEFAULT_MAX_PATH_BYTES,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_async_body_bytes: DEFAULT_MAX_ASYNC_BODY_BYTES,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -70,6 +75,17 @@ pub fn check_request(limits: &Limits, uri: &Uri, headers: &HeaderMap) -> Result<
     Ok(())
 }
 
+/// A response body over the limit, as the message of the 502 answer.
+pub fn check_response_body(limits: &Limits, length: usize) -> Result<(), String> {
+    if length > limits.max_response_bytes {
+        return Err(format!(
+            "response body is {length} bytes, over the limit of {} bytes",
+            limits.max_response_bytes
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +95,13 @@ mod tests {
         // "x-pad" is 5 bytes of name.
         headers.insert("x-pad", "a".repeat(total - 5).parse().unwrap());
         headers
+    }
+
+    #[test]
+    fn response_body_limit_is_inclusive() {
+        let limits = Limits::default();
+        assert!(check_response_body(&limits, DEFAULT_MAX_RESPONSE_BYTES).is_ok());
+        assert!(check_response_body(&limits, DEFAULT_MAX_RESPONSE_BYTES + 1).is_err());
     }
 
     #[test]

@@ -106,8 +106,32 @@ where
     }
 }
 
-/// A request body handed to a streaming guest: it fails once more than `limit` bytes
-/// have passed, and records that it did so the host can answer 400 instead.
+/// Why a capped body stopped.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CapError {
+    /// More than the limit passed.
+    #[error("body is larger than the limit of {0} bytes")]
+    TooLarge(u64),
+    /// The underlying body failed.
+    #[error(transparent)]
+    Inner(BoxError),
+}
+
+impl From<CapError> for wasmtime_wasi_http::Error {
+    fn from(error: CapError) -> Self {
+        match error {
+            CapError::TooLarge(limit) => {
+                wasmtime_wasi_http::Error::HttpRequestBodySize(Some(limit))
+            }
+            CapError::Inner(error) => {
+                wasmtime_wasi_http::Error::InternalError(Some(error.to_string()))
+            }
+        }
+    }
+}
+
+/// A body streamed to or from a guest: it fails once more than `limit` bytes have
+/// passed, and records that it did (so a refused request can be answered 400).
 #[derive(Debug)]
 pub(crate) struct CappedBody<B> {
     inner: B,
@@ -132,10 +156,10 @@ impl<B> CappedBody<B> {
 impl<B> Body for CappedBody<B>
 where
     B: Body<Data = Bytes> + Unpin,
-    B::Error: std::error::Error + Send + Sync + 'static,
+    B::Error: Into<BoxError>,
 {
     type Data = Bytes;
-    type Error = wasmtime_wasi_http::Error;
+    type Error = CapError;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
@@ -143,12 +167,7 @@ where
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let frame = match ready!(Pin::new(&mut self.inner).poll_frame(cx)) {
             None => return Poll::Ready(None),
-            Some(Err(error)) => {
-                let message = error.to_string();
-                return Poll::Ready(Some(Err(wasmtime_wasi_http::Error::InternalError(Some(
-                    message,
-                )))));
-            }
+            Some(Err(error)) => return Poll::Ready(Some(Err(CapError::Inner(error.into())))),
             Some(Ok(frame)) => frame,
         };
         if let Some(data) = frame.data_ref() {
@@ -156,10 +175,7 @@ where
                 Some(remaining) => self.remaining = remaining,
                 None => {
                     self.exceeded.store(true, Ordering::Relaxed);
-                    let limit = self.limit;
-                    return Poll::Ready(Some(Err(wasmtime_wasi_http::Error::HttpRequestBodySize(
-                        Some(limit),
-                    ))));
+                    return Poll::Ready(Some(Err(CapError::TooLarge(self.limit))));
                 }
             }
         }

@@ -12,7 +12,7 @@ use http_body::Body;
 use http_body_util::BodyExt;
 use tokio::sync::oneshot;
 
-use super::body::{BoxError, CappedBody, HostBody, HostResponse, body_too_large, full};
+use super::body::{BoxError, CapError, CappedBody, HostBody, HostResponse, body_too_large, full};
 use super::{CallResult, PeerAddr, Router, UNHANDLED, error_response, reports_failure};
 use crate::bindings::{Context, http_handler};
 use crate::error::HostError;
@@ -20,8 +20,8 @@ use crate::fc::http::{
     RequestLine, filter_response_headers, guest_request_headers, is_stripped_request_header,
     response_head,
 };
+use crate::fc::limits::check_response_body;
 use crate::fc::log_lines::{Phase, end_line, start_line};
-use crate::pool::function_limit;
 
 impl Router {
     /// Calls the `fc:runtime/http-handler` export with the whole request.
@@ -33,7 +33,7 @@ impl Router {
         };
         let result = lease
             .instance()
-            .handle_http(ctx, &request, function_limit(ctx))
+            .handle_http(ctx, &request, self.function_budget(ctx))
             .await;
         let poisoned = result.as_ref().is_err_and(HostError::poisons_instance);
         let tail = lease.finish(poisoned);
@@ -55,6 +55,7 @@ impl Router {
                 "dropped response headers the platform does not allow"
             );
         }
+        check_response_body(&self.limits, response.body.len()).map_err(HostError::BadResponse)?;
         let mut reply = Response::new(full(response.body));
         *reply.status_mut() = status;
         *reply.headers_mut() = headers;
@@ -88,11 +89,11 @@ impl Router {
         };
         let (respond, responded) = oneshot::channel();
         let sink = self.sink.clone();
-        let time_limit = function_limit(&ctx);
+        let budget = self.function_budget(&ctx);
         let call = tokio::spawn(async move {
             let result = lease
                 .instance()
-                .handle_wasi_http(request, respond, time_limit)
+                .handle_wasi_http(request, respond, budget)
                 .await;
             lease.finish(result.as_ref().is_err_and(HostError::poisons_instance));
             result
@@ -149,12 +150,14 @@ impl Router {
                 "dropped response headers the platform does not allow"
             );
         }
-        let body = body.map_err(box_error).boxed_unsync();
+        // A streamed body over the limit is cut off: its status has already gone.
+        let capped = CappedBody::new(body, self.limits.max_response_bytes, Arc::default());
+        let body = capped.map_err(box_error).boxed_unsync();
         Ok(Response::from_parts(parts, HostBody::Stream(body)))
     }
 }
 
-fn box_error(error: wasmtime_wasi_http::Error) -> BoxError {
+fn box_error(error: CapError) -> BoxError {
     Box::new(error)
 }
 

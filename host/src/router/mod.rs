@@ -20,11 +20,11 @@ use crate::bindings::Context;
 use crate::error::HostError;
 use crate::fc::context;
 use crate::fc::control::{CallKind, classify};
-use crate::fc::limits::{Limits, check_request};
+use crate::fc::limits::{Limits, check_request, check_response_body};
 use crate::fc::log_lines::{Phase, end_line, push_record, start_line};
-use crate::instance::Hook;
+use crate::instance::{Budget, Hook};
 use crate::logs::{LogSink, TAIL_BYTES, last_bytes};
-use crate::pool::{Pool, function_limit, initialization_limit};
+use crate::pool::Pool;
 
 /// Request header asking for the call's log in the response (`Tail` or `None`).
 const LOG_TYPE: &str = "x-fc-log-type";
@@ -89,8 +89,29 @@ impl Router {
         };
         let wants_tail = header_is(&parts.headers, LOG_TYPE, "tail");
         let call = self.dispatch(kind, &ctx, &parts, body);
-        let (response, log) = self.framed(phase_of(kind), &ctx, call).await;
+        let phase = phase_of(kind);
+        let (response, log) = self.framed(phase, &ctx, call).await;
         with_tail(response, wants_tail.then_some(log.as_slice()))
+    }
+
+    /// What a handler call may use.
+    fn function_budget(&self, ctx: &Context) -> Budget {
+        let policy = self.pool.policy();
+        Budget {
+            time: policy.function_limit(ctx),
+            memory: policy.memory_cap(ctx),
+        }
+    }
+
+    /// Runs `pre-stop` on every live instance where it has not run yet, framed by
+    /// `FC PreStop` lines: the last thing `bootstrap` does before it exits.
+    pub async fn shutdown(&self) {
+        let ctx = context::from_headers(&HeaderMap::new());
+        let call = async { empty_ok(self.pool.run_hook_on_all(Hook::PreStop, &ctx).await) };
+        let (response, _) = self.framed(Phase::PreStop, &ctx, call).await;
+        if response.status() != 200 {
+            tracing::warn!(status = %response.status(), "pre-stop failed during shutdown");
+        }
     }
 
     /// The body limit of this call: FC allows less for asynchronous invocations.
@@ -112,8 +133,8 @@ impl Router {
         match kind {
             CallKind::Invoke => self.invoke(ctx, &body).await,
             CallKind::Initialize => self.initialize(ctx).await,
-            CallKind::PreFreeze => empty_ok(self.pool.run_hook_on_idle(Hook::PreFreeze, ctx).await),
-            CallKind::PreStop => empty_ok(self.pool.run_hook_on_idle(Hook::PreStop, ctx).await),
+            CallKind::PreFreeze => empty_ok(self.pool.run_hook_on_all(Hook::PreFreeze, ctx).await),
+            CallKind::PreStop => empty_ok(self.pool.run_hook_on_all(Hook::PreStop, ctx).await),
             CallKind::Http => self.http(ctx, parts, body).await,
         }
     }
@@ -138,7 +159,11 @@ impl Router {
             }
             Err(error) => {
                 log.extend_from_slice(&self.log_failure(&ctx.request_id, &error));
-                (error_response(&error), true)
+                let response = match phase {
+                    Phase::Invoke => error_response(&error),
+                    _ => error.to_hook_response().map(full),
+                };
+                (response, true)
             }
         };
         let end = end_line(phase, &ctx.request_id, failed.then_some(UNHANDLED));
@@ -169,11 +194,15 @@ impl Router {
         };
         let result = lease
             .instance()
-            .handle_event(ctx, event, function_limit(ctx))
+            .handle_event(ctx, event, self.function_budget(ctx))
             .await;
         let poisoned = result.as_ref().is_err_and(HostError::poisons_instance);
         let tail = lease.finish(poisoned);
-        (result.map(|bytes| Response::new(full(bytes))), tail)
+        let result = result.and_then(|bytes| {
+            check_response_body(&self.limits, bytes.len()).map_err(HostError::BadResponse)?;
+            Ok(Response::new(full(bytes)))
+        });
+        (result, tail)
     }
 
     async fn initialize(&self, ctx: &Context) -> CallResult {
@@ -188,9 +217,12 @@ impl Router {
         if !instance.has_lifecycle() {
             tracing::warn!("the module exports no initializer: /initialize does nothing");
         }
-        let result = instance
-            .run_hook(Hook::Initialize, ctx, initialization_limit(ctx))
-            .await;
+        let policy = self.pool.policy();
+        let budget = Budget {
+            time: policy.initialization_limit(ctx),
+            memory: policy.memory_cap(ctx),
+        };
+        let result = instance.run_hook(Hook::Initialize, ctx, budget).await;
         if result.is_ok() {
             self.pool.remember_initializer(ctx);
         }
