@@ -21,7 +21,10 @@ const GUESTS: &[(&str, &[&str])] = &[
             "wasi-http",
         ],
     ),
-    ("tests/fixtures/Cargo.toml", &["misbehave"]),
+    (
+        "tests/fixtures/Cargo.toml",
+        &["misbehave", "version-a", "version-b"],
+    ),
 ];
 
 /// Crates built as binaries (wasi:http commands): their components keep the crate's
@@ -82,8 +85,10 @@ fn watch(root: &Path) {
             .to_path_buf();
         paths.push(root.join(manifest));
         paths.extend(crates.iter().map(|name| workspace.join(name)));
+        paths.push(workspace.join("version"));
     }
-    for path in paths {
+    // A path that does not exist would make cargo rerun this script every time.
+    for path in paths.iter().filter(|path| path.exists()) {
         println!("cargo:rerun-if-changed={}", path.display());
     }
 }

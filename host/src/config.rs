@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use clap::{Args, Parser};
+use clap::{Args, Parser, Subcommand};
 
 use crate::fc::limits;
 use crate::{policy, sandbox};
@@ -32,9 +32,27 @@ pub const ENV_CODE_PATH: &str = "FC_FUNC_CODE_PATH";
 #[derive(Debug, Parser)]
 #[command(name = "bootstrap", version, about, long_about)]
 pub struct Cli {
-    /// Server settings.
+    /// A command other than serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Server settings (when no command is given).
     #[command(flatten)]
     pub serve: ServeArgs,
+}
+
+/// What `bootstrap` can do besides serving.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Precompile a module, so `bootstrap` maps it at start instead of compiling:
+    /// `bootstrap compile handler.wasm` writes `handler.cwasm` beside it.
+    Compile(crate::commands::compile::CompileArgs),
+    /// Run one call locally, without a server: the result body on stdout, the log on
+    /// stderr, a non-zero exit code when the call fails.
+    Invoke(crate::commands::invoke::InvokeArgs),
+    /// Write `code.zip` for an FC custom runtime: this `bootstrap`, the module and its
+    /// precompiled form, laid out as the platform expects.
+    Package(crate::commands::package::PackageArgs),
 }
 
 /// Settings of the server.
@@ -49,16 +67,29 @@ pub struct ServeArgs {
     #[arg(long, env = "FC_WASM_LISTEN", default_value = "0.0.0.0")]
     pub listen: IpAddr,
 
-    /// The handler component (.wasm).
-    /// [default: handler.wasm beside the executable, else in $FC_FUNC_CODE_PATH]
-    #[arg(long, env = "FC_WASM_MODULE")]
-    pub module: Option<PathBuf>,
+    /// Reload the module when its file changes (calls in flight finish on the old
+    /// version). SIGHUP reloads it too, with or without this flag.
+    #[arg(long, env = "FC_WASM_WATCH")]
+    pub watch: bool,
 
     /// Most guest instances alive at once, so most calls running at once; more wait.
     /// Set it to the function's instance concurrency.
     #[arg(long, env = "FC_WASM_MAX_INSTANCES", default_value_t = DEFAULT_MAX_INSTANCES,
           value_parser = parse_max_instances)]
     pub max_instances: usize,
+
+    /// The module, limits and grants of every call.
+    #[command(flatten)]
+    pub call: CallArgs,
+}
+
+/// The module, and the limits and grants every call runs under.
+#[derive(Clone, Debug, Args)]
+pub struct CallArgs {
+    /// The handler component (.wasm, or a precompiled .cwasm).
+    /// [default: handler.wasm beside the executable, else in $FC_FUNC_CODE_PATH]
+    #[arg(long, env = "FC_WASM_MODULE")]
+    pub module: Option<PathBuf>,
 
     /// Largest request body of a synchronous call, in bytes (FC: 32 MB).
     #[arg(long, env = "FC_WASM_MAX_BODY_BYTES", default_value_t = limits::DEFAULT_MAX_BODY_BYTES)]
@@ -126,7 +157,7 @@ pub struct ServeArgs {
     pub tmp_dir: Option<PathBuf>,
 }
 
-impl ServeArgs {
+impl CallArgs {
     /// The request limits these settings ask for.
     pub fn limits(&self) -> limits::Limits {
         limits::Limits {

@@ -59,17 +59,75 @@ impl WasmEngine {
         &self.engine
     }
 
-    /// Compiles and links the component at `path`, and finds out which handler
-    /// interfaces it exports.
+    /// Loads and links the component at `path`, and finds out which handler
+    /// interfaces it exports. A precompiled file (`bootstrap compile`) is mapped
+    /// instead of compiling: `path` itself if it is one, or `<stem>.cwasm` beside it
+    /// when that is at least as new. One this engine cannot use (another wasmtime
+    /// version or configuration) is rejected with the reason, never loaded.
     pub fn load(&self, path: &Path) -> anyhow::Result<Module> {
+        let component = self.component(path)?;
+        self.link(path, component)
+    }
+
+    fn component(&self, path: &Path) -> anyhow::Result<Component> {
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
-        let component = Component::new(&self.engine, &bytes)
+        if Engine::detect_precompiled(&bytes).is_some() {
+            return self.map_precompiled(path);
+        }
+        let precompiled = precompiled_path(path);
+        if is_fresh(&precompiled, path) {
+            match self.map_precompiled(&precompiled) {
+                Ok(component) => {
+                    tracing::info!("using precompiled `{}`", precompiled.display());
+                    return Ok(component);
+                }
+                Err(error) => tracing::warn!("{error:#}; compiling `{}` instead", path.display()),
+            }
+        } else {
+            tracing::info!(
+                "compiling `{}` (no up-to-date `{}`; `bootstrap compile` makes one)",
+                path.display(),
+                precompiled.display()
+            );
+        }
+        Component::new(&self.engine, &bytes)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("`{}` is not a valid WebAssembly component", path.display()))
+    }
+
+    fn map_precompiled(&self, path: &Path) -> anyhow::Result<Component> {
+        match Engine::detect_precompiled_file(path) {
+            Ok(Some(wasmtime::Precompiled::Component)) => {}
+            _ => bail!("`{}` is not a precompiled component", path.display()),
+        }
+        // SAFETY: wasmtime checks that the file was produced by this wasmtime version
+        // with a compatible configuration and refuses it otherwise. The file is native
+        // code, so it is only read from where the module itself comes from (the same
+        // trust as the module and this executable); it is mapped, not modified.
+        #[allow(unsafe_code)]
+        let component = unsafe { Component::deserialize_file(&self.engine, path) };
+        component.map_err(anyhow::Error::from).with_context(|| {
+            format!(
+                "`{}` cannot be used: it was precompiled by another wasmtime version or configuration",
+                path.display()
+            )
+        })
+    }
+
+    /// Compiles the component at `wasm` into wasmtime's precompiled form at `output`.
+    pub fn precompile(&self, wasm: &Path, output: &Path) -> anyhow::Result<()> {
+        let bytes =
+            std::fs::read(wasm).with_context(|| format!("cannot read `{}`", wasm.display()))?;
+        let compiled = self
+            .engine
+            .precompile_component(&bytes)
             .map_err(anyhow::Error::from)
             .with_context(|| {
-                format!("`{}` is not a valid WebAssembly component", path.display())
+                format!("`{}` is not a valid WebAssembly component", wasm.display())
             })?;
-        self.link(path, component)
+        std::fs::write(output, compiled)
+            .with_context(|| format!("cannot write `{}`", output.display()))
     }
 
     fn link(&self, path: &Path, component: Component) -> anyhow::Result<Module> {
@@ -92,6 +150,21 @@ impl WasmEngine {
             exports,
             _engine: self.clone(),
         })
+    }
+}
+
+/// Where `bootstrap compile` puts, and the host looks for, a module's precompiled form:
+/// `handler.wasm` → `handler.cwasm`.
+pub fn precompiled_path(module: &Path) -> PathBuf {
+    module.with_extension("cwasm")
+}
+
+/// Whether `derived` exists and is at least as new as `source`.
+fn is_fresh(derived: &Path, source: &Path) -> bool {
+    let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    match (modified(derived), modified(source)) {
+        (Some(derived), Some(source)) => derived >= source,
+        _ => false,
     }
 }
 

@@ -22,6 +22,8 @@ pub enum LogSink {
     /// Write each record to stdout as it is produced.
     #[default]
     Stdout,
+    /// Write to stderr (`bootstrap invoke`, whose stdout is the result).
+    Stderr,
     /// Collect everything in memory (for tests that read the log).
     Capture(Arc<Mutex<Vec<u8>>>),
 }
@@ -38,6 +40,9 @@ impl LogSink {
         match self {
             LogSink::Stdout => {
                 let _ = std::io::stdout().lock().write_all(bytes);
+            }
+            LogSink::Stderr => {
+                let _ = std::io::stderr().lock().write_all(bytes);
             }
             LogSink::Capture(buffer) => lock(buffer).extend_from_slice(bytes),
         }

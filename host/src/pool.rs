@@ -5,6 +5,10 @@
 //! Sequential requests therefore always land on the same instance (its globals behave
 //! as in a one-process runtime); concurrent requests get instances of their own, and
 //! beyond the maximum they wait, for at most the queue timeout.
+//!
+//! Instances belong to a *generation*: one loaded module. A hot swap makes a new
+//! generation current; calls already running finish on the old one, whose instances
+//! are dropped (after their `pre-stop`) as they come back.
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -19,14 +23,19 @@ use crate::logs::{LogSink, lock};
 use crate::policy::CallPolicy;
 use crate::sandbox::Grants;
 
-/// Long-lived instances of one module.
-pub struct Pool {
+/// One loaded module and its idle instances.
+struct Generation {
     module: Arc<Module>,
+    idle: Mutex<Vec<Instance>>,
+}
+
+/// Long-lived instances of the current module.
+pub struct Pool {
+    current: Mutex<Arc<Generation>>,
     grants: Grants,
     policy: CallPolicy,
     sink: LogSink,
     max_instances: usize,
-    idle: Mutex<Vec<Instance>>,
     permits: Arc<Semaphore>,
     initializer: Mutex<Option<Arc<Context>>>,
 }
@@ -34,9 +43,8 @@ pub struct Pool {
 impl std::fmt::Debug for Pool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pool")
-            .field("module", &self.module)
+            .field("module", &self.module().path())
             .field("max_instances", &self.max_instances)
-            .field("idle", &lock(&self.idle).len())
             .finish_non_exhaustive()
     }
 }
@@ -51,20 +59,35 @@ impl Pool {
         sink: LogSink,
     ) -> Self {
         Pool {
-            module,
+            current: Mutex::new(Generation::new(module, max_instances)),
             grants,
             policy,
             sink,
             max_instances,
-            idle: Mutex::new(Vec::with_capacity(max_instances)),
             permits: Arc::new(Semaphore::new(max_instances)),
             initializer: Mutex::new(None),
         }
     }
 
-    /// The module this pool runs.
-    pub fn module(&self) -> &Arc<Module> {
-        &self.module
+    /// The module new calls run on.
+    pub fn module(&self) -> Arc<Module> {
+        Arc::clone(&self.generation().module)
+    }
+
+    fn generation(&self) -> Arc<Generation> {
+        Arc::clone(&lock(&self.current))
+    }
+
+    /// Makes `module` current: new calls get instances of it (which replay the
+    /// remembered initializer). The old generation's idle instances run `pre-stop` and
+    /// are dropped now, its busy ones when their calls end.
+    pub async fn swap(&self, module: Arc<Module>) {
+        let fresh = Generation::new(module, self.max_instances);
+        let old = std::mem::replace(&mut *lock(&self.current), fresh);
+        let retired = std::mem::take(&mut *lock(&old.idle));
+        for instance in retired {
+            retire(instance, &self.policy).await;
+        }
     }
 
     /// The limits calls run under.
@@ -88,16 +111,18 @@ impl Pool {
                 });
             }
         };
-        let idle = lock(&self.idle).pop();
+        let generation = self.generation();
+        let idle = lock(&generation.idle).pop();
         let instance = match idle {
             Some(instance) => instance,
-            None => Instance::new(&self.module, &self.grants, &self.sink).await?,
+            None => Instance::new(&generation.module, &self.grants, &self.sink).await?,
         };
         instance.log().begin_call(request_id);
         let mut lease = Lease {
             pool: Arc::clone(self),
+            generation,
             instance: Some(instance),
-            _permit: permit,
+            permit: Some(permit),
         };
         self.replay_initializer(lease.instance()).await?;
         Ok(lease)
@@ -143,7 +168,8 @@ impl Pool {
                 "calls still running at the hook timeout: their instances are skipped"
             );
         }
-        let instances = std::mem::take(&mut *lock(&self.idle));
+        let generation = self.generation();
+        let instances = std::mem::take(&mut *lock(&generation.idle));
         let mut kept = Vec::with_capacity(instances.len());
         let mut log = Vec::new();
         let mut outcome = Ok(());
@@ -173,13 +199,35 @@ impl Pool {
                 outcome = Err(error);
             }
         }
-        lock(&self.idle).extend(kept);
+        lock(&generation.idle).extend(kept);
         (outcome, log)
     }
+}
 
-    fn give_back(&self, instance: Instance) {
-        lock(&self.idle).push(instance);
+impl Generation {
+    fn new(module: Arc<Module>, max_instances: usize) -> Arc<Self> {
+        Arc::new(Generation {
+            module,
+            idle: Mutex::new(Vec::with_capacity(max_instances)),
+        })
     }
+}
+
+/// Runs `pre-stop` on an instance of a replaced generation, then drops it.
+async fn retire(mut instance: Instance, policy: &CallPolicy) {
+    if instance.is_stopped() {
+        return;
+    }
+    let ctx = crate::fc::context::from_headers(&http::HeaderMap::new());
+    let budget = Budget {
+        time: Some(policy.hook_timeout),
+        memory: None,
+    };
+    instance.log().begin_call(&ctx.request_id);
+    if let Err(error) = instance.run_hook(Hook::PreStop, &ctx, budget).await {
+        tracing::warn!(%error, "pre-stop of a replaced instance failed");
+    }
+    instance.log().end_call();
 }
 
 /// An instance checked out of the pool for one call. [`Lease::finish`] returns it;
@@ -187,8 +235,9 @@ impl Pool {
 /// its guest may have stopped anywhere.
 pub(crate) struct Lease {
     pool: Arc<Pool>,
+    generation: Arc<Generation>,
     instance: Option<Instance>,
-    _permit: OwnedSemaphorePermit,
+    permit: Option<OwnedSemaphorePermit>,
 }
 
 impl Lease {
@@ -201,15 +250,26 @@ impl Lease {
     }
 
     /// Ends the call: returns the instance to the pool, or drops it when `poisoned`
-    /// (trap, timeout, out of memory), so the next call gets a fresh one. Returns the
-    /// call's log tail.
+    /// (trap, timeout, out of memory), so the next call gets a fresh one. An instance
+    /// of a replaced generation is retired instead, holding its permit until its
+    /// `pre-stop` is done. Returns the call's log tail.
     pub(crate) fn finish(mut self, poisoned: bool) -> Vec<u8> {
         let Some(instance) = self.instance.take() else {
             return Vec::new();
         };
         let tail = instance.log().end_call();
-        if !poisoned {
-            self.pool.give_back(instance);
+        if poisoned {
+            return tail;
+        }
+        if Arc::ptr_eq(&self.generation, &lock(&self.pool.current)) {
+            lock(&self.generation.idle).push(instance);
+        } else {
+            let permit = self.permit.take();
+            let pool = Arc::clone(&self.pool);
+            tokio::spawn(async move {
+                retire(instance, &pool.policy).await;
+                drop(permit);
+            });
         }
         tail
     }

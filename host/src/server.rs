@@ -15,6 +15,7 @@ use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream};
 
+use crate::reload::Reloader;
 use crate::router::{PeerAddr, Router};
 
 /// How long in-flight requests may take to finish once shutdown starts.
@@ -25,18 +26,29 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 pub struct Server {
     listener: TcpListener,
     router: Arc<Router>,
+    reloader: Arc<Reloader>,
 }
 
 impl Server {
     /// Binds `addr` (port 0 picks a free port).
-    pub async fn bind(addr: SocketAddr, router: Router) -> anyhow::Result<Self> {
+    pub async fn bind(
+        addr: SocketAddr,
+        router: Arc<Router>,
+        reloader: Arc<Reloader>,
+    ) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on `{addr}`"))?;
         Ok(Server {
             listener,
-            router: Arc::new(router),
+            router,
+            reloader,
         })
+    }
+
+    /// Reloads the module this server runs.
+    pub fn reloader(&self) -> &Arc<Reloader> {
+        &self.reloader
     }
 
     /// The address actually bound.

@@ -50,12 +50,13 @@ pub struct Router {
 
 impl Router {
     /// A router over `pool`, writing FC log lines to `sink`.
-    pub fn new(pool: Pool, sink: LogSink, limits: Limits) -> Self {
-        Router {
-            pool: Arc::new(pool),
-            sink,
-            limits,
-        }
+    pub fn new(pool: Arc<Pool>, sink: LogSink, limits: Limits) -> Self {
+        Router { pool, sink, limits }
+    }
+
+    /// The pool behind the router.
+    pub fn pool(&self) -> &Arc<Pool> {
+        &self.pool
     }
 
     /// Answers one request. Never fails: every error becomes an FC error response.
@@ -79,7 +80,8 @@ impl Router {
             return error_response(&body_too_large(limit));
         }
         let ctx = context::from_headers(&parts.headers);
-        let exports = self.pool.module().exports();
+        let module = self.pool.module();
+        let exports = module.exports();
         if kind == CallKind::Http && exports.http.is_none() && exports.wasi_http.is_some() {
             return self.wasi_http(parts, body, ctx, limit).await;
         }

@@ -85,7 +85,7 @@ async fn a_failing_hook_answers_404_with_the_fc_body() {
 
 #[tokio::test]
 async fn a_hook_that_hangs_times_out_with_a_404_not_a_5xx() {
-    let host = TestHost::start_with(guests::MISBEHAVE, |args| args.hook_timeout = 1);
+    let host = TestHost::start_with(guests::MISBEHAVE, |args| args.call.hook_timeout = 1);
     host.invoke("make an instance").await;
     let response = host.send(hook("/pre-stop", "s", "hang-hooks")).await;
     assert_eq!(response.status(), 404);

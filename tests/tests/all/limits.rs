@@ -102,8 +102,8 @@ async fn asynchronous_body_limit_is_128_kb() {
 #[tokio::test]
 async fn limits_are_configurable() {
     let host = TestHost::start_with(guests::MISBEHAVE, |args| {
-        args.max_body_bytes = 10;
-        args.max_path_bytes = 10;
+        args.call.max_body_bytes = 10;
+        args.call.max_path_bytes = 10;
     });
     assert_eq!(
         raw_exchange(host.addr(), &post("/raw", "", 10))
@@ -131,7 +131,7 @@ async fn a_declared_oversized_body_is_refused_before_it_is_sent() {
 #[tokio::test]
 async fn a_chunked_body_is_refused_as_soon_as_it_crosses_the_limit() {
     let limit = 256 * 1024;
-    let host = TestHost::start_with(guests::MISBEHAVE, |args| args.max_body_bytes = limit);
+    let host = TestHost::start_with(guests::MISBEHAVE, |args| args.call.max_body_bytes = limit);
     let stream = TcpStream::connect(host.addr()).await.unwrap();
     let (mut reader, mut writer) = stream.into_split();
     let sender = tokio::spawn(async move {

@@ -11,5 +11,6 @@ mod lifecycle;
 mod limits;
 mod logs;
 mod pool;
+mod reload;
 mod sandbox;
 mod wasi_http;

@@ -52,7 +52,9 @@ async fn a_guest_blocked_in_a_host_call_is_stopped() {
 #[tokio::test]
 async fn a_slow_outgoing_request_is_stopped() {
     let silent = serve_silence().await;
-    let host = TestHost::start_with(guests::WASI_HTTP, |args| args.function_timeout = Some(1));
+    let host = TestHost::start_with(guests::WASI_HTTP, |args| {
+        args.call.function_timeout = Some(1)
+    });
     let request = Request::get(format!("/fetch?url=http://{silent}/"))
         .header("host", "h")
         .body(Full::new(Bytes::new()))
@@ -73,7 +75,9 @@ async fn a_slow_outgoing_request_is_stopped() {
 
 #[tokio::test]
 async fn the_timeout_flag_overrides_the_header() {
-    let host = TestHost::start_with(guests::MISBEHAVE, |args| args.function_timeout = Some(1));
+    let host = TestHost::start_with(guests::MISBEHAVE, |args| {
+        args.call.function_timeout = Some(1)
+    });
     let response = host
         .send(invoke_with("loop", &[("x-fc-function-timeout", "600")]))
         .await;
@@ -124,7 +128,9 @@ async fn a_memory_bomb_gets_out_of_memory_and_a_fresh_instance() {
 
 #[tokio::test]
 async fn the_memory_flag_caps_without_a_header() {
-    let host = TestHost::start_with(guests::MISBEHAVE, |args| args.memory_limit_mb = Some(32));
+    let host = TestHost::start_with(guests::MISBEHAVE, |args| {
+        args.call.memory_limit_mb = Some(32)
+    });
     let body = json(&host.invoke("oom").await);
     assert_eq!(body["errorType"], "OutOfMemory");
     assert!(
@@ -140,7 +146,7 @@ async fn the_memory_flag_caps_without_a_header() {
 #[tokio::test]
 async fn a_response_of_the_maximum_size_passes_and_one_byte_more_does_not() {
     let host = TestHost::start_with(guests::MISBEHAVE, |args| {
-        args.max_response_bytes = 1_000_000
+        args.call.max_response_bytes = 1_000_000
     });
     let ok = host.invoke("respond:1000000").await;
     assert_eq!(ok.status(), 200);
@@ -217,7 +223,7 @@ async fn outbound_connections_follow_the_allow_list() {
     let allowed = serve_text("ok").await;
     let other = serve_text("ok").await;
     let host = TestHost::start_with(guests::MISBEHAVE, |args| {
-        args.allow_net = Some(allowed.to_string())
+        args.call.allow_net = Some(allowed.to_string())
     });
     assert_eq!(
         text(&host.invoke(format!("connect:{allowed}")).await),
@@ -254,7 +260,7 @@ async fn outgoing_http_follows_the_allow_list() {
     let allowed = serve_text("allowed upstream").await;
     let other = serve_text("other upstream").await;
     let host = TestHost::start_with(guests::WASI_HTTP, |args| {
-        args.allow_net = Some(format!("localhost:1, {allowed}"));
+        args.call.allow_net = Some(format!("localhost:1, {allowed}"));
     });
     let fetch = |addr: std::net::SocketAddr| {
         Request::get(format!("/fetch?url=http://{addr}/"))
@@ -278,7 +284,7 @@ async fn outgoing_http_follows_the_allow_list() {
 async fn calls_beyond_the_pool_wait_then_get_a_503() {
     let host = TestHost::start_with(guests::MISBEHAVE, |args| {
         args.max_instances = 1;
-        args.queue_timeout = 1;
+        args.call.queue_timeout = 1;
     });
     let addr = host.addr();
     let slow = tokio::spawn(async move {

@@ -83,7 +83,7 @@ async fn outgoing_requests_work() {
 
 #[tokio::test]
 async fn the_body_limit_applies_to_streaming_guests() {
-    let host = TestHost::start_with(guests::WASI_HTTP, |args| args.max_body_bytes = 1000);
+    let host = TestHost::start_with(guests::WASI_HTTP, |args| args.call.max_body_bytes = 1000);
     let declared =
         b"POST /echo HTTP/1.1\r\nhost: h\r\ncontent-length: 1001\r\nconnection: close\r\n\r\n";
     let response = raw_exchange(host.addr(), declared).await;

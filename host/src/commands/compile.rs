@@ -1,0 +1,33 @@
+//! `bootstrap compile`: write wasmtime's precompiled form of a module, which
+//! `bootstrap` maps at start instead of compiling.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::config::DEFAULT_MAX_INSTANCES;
+use crate::engine::{WasmEngine, precompiled_path};
+
+/// Arguments of `bootstrap compile`.
+#[derive(Clone, Debug, Args)]
+pub struct CompileArgs {
+    /// The component to compile.
+    pub module: PathBuf,
+
+    /// Where to write the precompiled module. [default: the module's path with .cwasm]
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+/// Compiles `args.module` with the configuration `bootstrap` serves with.
+pub fn run(args: &CompileArgs) -> anyhow::Result<()> {
+    // The pool's size does not change the compiled code, only the engine's limits.
+    let engine = WasmEngine::new(DEFAULT_MAX_INSTANCES)?;
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| precompiled_path(&args.module));
+    engine.precompile(&args.module, &output)?;
+    eprintln!("wrote `{}`", output.display());
+    Ok(())
+}
