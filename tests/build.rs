@@ -65,6 +65,17 @@ fn main() {
             .unwrap();
         }
     }
+    writeln!(
+        consts,
+        "/// Where the guests are built (for tests that build more)."
+    )
+    .unwrap();
+    writeln!(
+        consts,
+        "pub const WASM_TARGET_DIR: &str = {:?};",
+        target_dir.display().to_string()
+    )
+    .unwrap();
     std::fs::write(out_dir.join("guests.rs"), consts).expect("OUT_DIR is writable");
     watch(root);
 }

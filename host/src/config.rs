@@ -49,7 +49,7 @@ pub enum Command {
     Compile(crate::commands::compile::CompileArgs),
     /// Run one call locally, without a server: the result body on stdout, the log on
     /// stderr, a non-zero exit code when the call fails.
-    Invoke(crate::commands::invoke::InvokeArgs),
+    Invoke(Box<crate::commands::invoke::InvokeArgs>),
     /// Write `code.zip` for an FC custom runtime: this `bootstrap`, the module and its
     /// precompiled form, laid out as the platform expects.
     Package(crate::commands::package::PackageArgs),

@@ -116,7 +116,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => runtime.block_on(serve(cli.serve)),
         Some(Command::Compile(args)) => commands::compile::run(&args),
-        Some(Command::Invoke(args)) => runtime.block_on(commands::invoke::run(args)),
+        Some(Command::Invoke(args)) => runtime.block_on(commands::invoke::run(*args)),
         Some(Command::Package(args)) => commands::package::run(&args),
     }
 }

@@ -1,108 +1,14 @@
 //! Process-level tests: the real `bootstrap` executable, its start-up errors, where it
 //! finds its port and module, and how it stops.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod support;
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use support::{BOOTSTRAP, Bootstrap, http_post, run_to_exit, scratch_dir};
 use tests::guests;
-
-const BOOTSTRAP: &str = env!("CARGO_BIN_EXE_bootstrap");
-
-/// A `bootstrap` child process, killed on drop.
-struct Bootstrap {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Bootstrap {
-    /// Starts the binary (listening on 127.0.0.1) and waits for its `listening on` line.
-    fn spawn(configure: impl FnOnce(&mut Command)) -> Self {
-        Self::spawn_exe(Path::new(BOOTSTRAP), configure)
-    }
-
-    fn spawn_exe(exe: &Path, configure: impl FnOnce(&mut Command)) -> Self {
-        let mut command = Command::new(exe);
-        command
-            .env_clear()
-            .env("FC_WASM_LISTEN", "127.0.0.1")
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        configure(&mut command);
-        let mut child = command.spawn().expect("bootstrap starts");
-        let stderr = child.stderr.take().expect("piped stderr");
-        let mut lines = BufReader::new(stderr).lines();
-        let addr = loop {
-            let line = match lines.next() {
-                Some(Ok(line)) => line,
-                _ => panic!("bootstrap exited before listening: {:?}", child.wait()),
-            };
-            if let Some((_, addr)) = line.split_once("listening on ") {
-                break addr.trim().parse().expect("an address");
-            }
-        };
-        // Keep draining stderr so the child never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        Bootstrap { child, addr }
-    }
-
-    /// `POST /invoke` over a raw connection; returns the status line and the body.
-    fn invoke(&self, body: &str) -> (String, String) {
-        http_post(self.addr, "/invoke", body)
-    }
-}
-
-impl Drop for Bootstrap {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A minimal HTTP/1.1 POST with `Connection: close`.
-fn http_post(addr: SocketAddr, path: &str, body: &str) -> (String, String) {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .expect("send");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    let status = response.lines().next().unwrap_or_default().to_string();
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
-    (status, body)
-}
-
-/// Runs the binary to completion; returns (success, stderr).
-fn run_to_exit(configure: impl FnOnce(&mut Command)) -> (bool, String) {
-    let mut command = Command::new(BOOTSTRAP);
-    command
-        .env_clear()
-        .env("FC_WASM_LISTEN", "127.0.0.1")
-        .env("FC_SERVER_PORT", "0");
-    configure(&mut command);
-    let output = command.output().expect("bootstrap runs");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("bootstrap-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a scratch directory");
-    dir
-}
 
 #[test]
 fn missing_module_is_a_one_line_error_naming_the_path() {

@@ -18,6 +18,8 @@ pub mod guests {
     include!(concat!(env!("OUT_DIR"), "/guests.rs"));
 }
 
+pub use guests::WASM_TARGET_DIR;
+
 /// `bootstrap` running in this process, on its own runtime and thread.
 #[derive(Debug)]
 pub struct TestHost {

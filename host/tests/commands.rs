@@ -1,0 +1,290 @@
+//! The developer loop, through the real executable: `compile` and precompiled start,
+//! `invoke`, `package`, and reloading on SIGHUP.
+
+mod support;
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use support::{BOOTSTRAP, Bootstrap, run_to_exit, scratch_dir};
+use tests::guests;
+
+/// Runs `bootstrap <args>` to completion with `stdin`; returns (success, stdout, stderr).
+fn bootstrap(args: &[&str], stdin: &[u8]) -> (bool, String, String) {
+    let mut child = Command::new(BOOTSTRAP)
+        .args(args)
+        .env_remove("FC_WASM_MODULE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("bootstrap runs");
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    (
+        output.status.success(),
+        text(&output.stdout),
+        text(&output.stderr),
+    )
+}
+
+/// A copy of `module` as `<dir>/handler.wasm`.
+fn module_in(dir: &Path, module: &str) -> String {
+    let path = dir.join("handler.wasm");
+    std::fs::copy(module, &path).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn a_precompiled_module_is_used_at_start() {
+    let dir = scratch_dir("precompiled");
+    let module = module_in(&dir, guests::ECHO);
+    let (ok, _, stderr) = bootstrap(&["compile", &module], b"");
+    assert!(ok, "{stderr}");
+    assert!(dir.join("handler.cwasm").is_file());
+    let host = Bootstrap::spawn(|c| {
+        c.env("FC_SERVER_PORT", "0").args(["--module", &module]);
+    });
+    assert_eq!(host.invoke("fast start").1, "fast start");
+    host.wait_for_stderr(&format!(
+        "using precompiled `{}`",
+        dir.join("handler.cwasm").display()
+    ));
+}
+
+#[test]
+fn start_up_says_whether_it_compiles_or_maps() {
+    let dir = scratch_dir("says");
+    let module = module_in(&dir, guests::ECHO);
+    let (_, _, compiled) = bootstrap(&["invoke", "--module", &module], b"");
+    assert!(compiled.contains("compiling `"), "{compiled}");
+    bootstrap(&["compile", &module], b"");
+    let (_, _, mapped) = bootstrap(&["invoke", "--module", &module], b"");
+    assert!(mapped.contains("using precompiled `"), "{mapped}");
+}
+
+#[test]
+fn a_stale_precompiled_file_is_ignored() {
+    let dir = scratch_dir("stale");
+    let module = module_in(&dir, guests::ECHO);
+    bootstrap(&["compile", &module], b"");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    // A rebuilt module, newer than its precompiled form: that form is out of date.
+    std::fs::copy(guests::FAIL, &module).unwrap();
+    let (ok, stdout, stderr) =
+        bootstrap(&["invoke", "--module", &module, "--event", "-"], b"error");
+    assert!(
+        !ok,
+        "the rebuilt (fail) module must answer, not the stale echo: {stdout}"
+    );
+    assert!(stderr.contains("compiling `"), "{stderr}");
+}
+
+#[test]
+fn a_precompiled_file_from_another_wasmtime_is_refused() {
+    let dir = scratch_dir("foreign");
+    let module = module_in(&dir, guests::ECHO);
+    bootstrap(&["compile", &module], b"");
+    let precompiled = dir.join("handler.cwasm");
+    let mut bytes = std::fs::read(&precompiled).unwrap();
+    // The engine section starts with a format byte (0), the length of wasmtime's major
+    // version (2) and the version itself: make it another wasmtime's.
+    let stamp = [0u8, 2, b'4', b'8'];
+    let at = bytes
+        .windows(4)
+        .position(|w| w == stamp)
+        .expect("the version is recorded");
+    bytes[at + 3] = b'7';
+    std::fs::write(&precompiled, &bytes).unwrap();
+    // Beside the module, it is refused with the reason and the module is compiled.
+    let (ok, stdout, stderr) = bootstrap(
+        &["invoke", "--module", &module, "--event", "-"],
+        b"still works",
+    );
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout, "still works");
+    assert!(
+        stderr.contains("precompiled by another wasmtime version or configuration"),
+        "{stderr}"
+    );
+    // Named directly, it stops start-up with that reason.
+    let cwasm = precompiled.display().to_string();
+    let (ok, stderr) = run_to_exit(|c| {
+        c.args(["--module", &cwasm]);
+    });
+    assert!(!ok);
+    assert!(stderr.contains("bootstrap: `"), "{stderr}");
+    assert!(stderr.contains("another wasmtime version"), "{stderr}");
+}
+
+#[test]
+fn invoke_prints_the_result_and_logs_to_stderr() {
+    let (ok, stdout, stderr) = bootstrap(
+        &["invoke", "--module", guests::ECHO, "--event", "-"],
+        b"from stdin",
+    );
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout, "from stdin");
+    assert!(stderr.contains("FC Invoke Start RequestId: "), "{stderr}");
+    let event = scratch_dir("event").join("event.json");
+    std::fs::write(&event, br#"{"k": 1}"#).unwrap();
+    let event = event.display().to_string();
+    let (ok, stdout, _) = bootstrap(
+        &["invoke", "--module", guests::ECHO, "--event", &event],
+        b"",
+    );
+    assert!(ok);
+    assert_eq!(stdout, r#"{"k": 1}"#);
+}
+
+#[test]
+fn invoke_fills_a_realistic_context() {
+    let (ok, stdout, stderr) = bootstrap(
+        &[
+            "invoke",
+            "--module",
+            guests::CONTEXT,
+            "--request-id",
+            "r-1",
+            "--memory",
+            "256",
+        ],
+        b"",
+    );
+    assert!(ok, "{stderr}");
+    let ctx: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(ctx["requestId"], "r-1");
+    assert_eq!(ctx["function"]["name"], "context");
+    assert_eq!(ctx["function"]["memory"], 256);
+    assert_eq!(ctx["function"]["timeout"], 60);
+    assert_eq!(ctx["service"]["qualifier"], "LATEST");
+    assert_eq!(ctx["region"], "cn-hangzhou");
+}
+
+#[test]
+fn invoke_runs_the_initializer_when_asked() {
+    let (ok, stdout, _) = bootstrap(&["invoke", "--module", guests::COUNTER], b"");
+    assert!(!ok, "counter needs its initializer: {stdout}");
+    let (ok, stdout, stderr) = bootstrap(
+        &["invoke", "--module", guests::COUNTER, "--initialize"],
+        b"",
+    );
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout, "1");
+    assert!(
+        stderr.contains("FC Initialize Start RequestId: "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn invoke_exits_non_zero_on_a_handler_error() {
+    let (ok, stdout, stderr) = bootstrap(
+        &["invoke", "--module", guests::FAIL, "--event", "-"],
+        b"error",
+    );
+    assert!(!ok);
+    assert!(stdout.contains("ValidationError"), "{stdout}");
+    assert!(stderr.contains("the call failed"), "{stderr}");
+}
+
+#[test]
+fn invoke_sends_http_requests() {
+    let (ok, stdout, stderr) = bootstrap(
+        &[
+            "invoke",
+            "--module",
+            guests::HTTP_ECHO,
+            "--http",
+            "PUT /items?id=7",
+            "-H",
+            "x-k: v",
+            "--body",
+            "-",
+        ],
+        b"payload",
+    );
+    assert!(ok, "{stderr}");
+    let seen: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(seen["method"], "PUT");
+    assert_eq!(seen["path"], "/items");
+    assert_eq!(seen["queries"]["id"], "7");
+    assert_eq!(seen["headers"]["x-k"], "v");
+    assert_eq!(seen["body"], "payload");
+    assert!(stderr.contains("HTTP/1.1 200 OK"), "{stderr}");
+}
+
+#[test]
+fn package_writes_what_fc_starts_and_it_serves_with_no_flags() {
+    let dir = scratch_dir("package");
+    let zip_path = dir.join("code.zip");
+    let zip = zip_path.display().to_string();
+    let (ok, _, stderr) = bootstrap(&["package", "--module", guests::ECHO, "-o", &zip], b"");
+    assert!(ok, "{stderr}");
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    let names: Vec<String> = (0..archive.len())
+        .map(|i| archive.by_index(i).unwrap().name().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["bootstrap", "handler.wasm", "handler.cwasm"]);
+    assert_eq!(
+        archive.by_name("bootstrap").unwrap().unix_mode().unwrap() & 0o777,
+        0o755
+    );
+    let code = dir.join("code");
+    archive.extract(&code).unwrap();
+    assert_eq!(
+        std::fs::read(code.join("handler.wasm")).unwrap(),
+        std::fs::read(guests::ECHO).unwrap()
+    );
+    let host = Bootstrap::spawn_exe(&code.join("bootstrap"), |c| {
+        c.env("FC_SERVER_PORT", "0")
+            .env("FC_FUNC_CODE_PATH", &code)
+            .current_dir(&code);
+    });
+    assert_eq!(host.invoke("from code.zip").1, "from code.zip");
+    let _ = host.wait_for_stderr("using precompiled `");
+}
+
+#[test]
+fn sighup_reloads_the_module() {
+    let dir = scratch_dir("sighup");
+    let module = module_in(&dir, guests::VERSION_A);
+    let host = Bootstrap::spawn(|c| {
+        c.env("FC_SERVER_PORT", "0").args(["--module", &module]);
+    });
+    assert_eq!(host.invoke("x").1, "a:0");
+    std::fs::copy(guests::VERSION_B, &module).unwrap();
+    assert_eq!(
+        host.invoke("x").1,
+        "a:0",
+        "without --watch nothing changes by itself"
+    );
+    let status = Command::new("kill")
+        .args(["-HUP", &host.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    host.wait_for_answer("x", "b:");
+}
+
+#[test]
+fn a_failed_reload_prints_one_line_and_keeps_serving() {
+    let dir = scratch_dir("failed-reload");
+    let module = module_in(&dir, guests::VERSION_A);
+    let host = Bootstrap::spawn(|c| {
+        c.env("FC_SERVER_PORT", "0")
+            .args(["--watch", "--module", &module]);
+    });
+    std::fs::write(&module, b"garbage").unwrap();
+    let line = host.wait_for_stderr("reload failed");
+    assert!(
+        line.contains("still serving the previous version"),
+        "{line}"
+    );
+    assert!(line.contains("not a valid WebAssembly component"), "{line}");
+    assert_eq!(host.invoke("x").1, "a:0");
+    std::fs::copy(guests::VERSION_B, &module).unwrap();
+    host.wait_for_answer("x", "b:");
+}
