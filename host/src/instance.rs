@@ -232,7 +232,10 @@ type CallOutcome<T> = Result<wasmtime::Result<Result<T, GuestError>>, Duration>;
 
 /// Runs a call, stopping it at `limit`. Dropping the call's future cancels the wasm
 /// execution at its next yield point, which the epoch tick guarantees.
+/// The call is boxed: wasmtime's call futures are large, and every layer above would
+/// otherwise carry (and move) them.
 async fn deadline<F: Future>(limit: Option<Duration>, call: F) -> Result<F::Output, Duration> {
+    let call = Box::pin(call);
     match limit {
         Some(limit) => tokio::time::timeout(limit, call).await.map_err(|_| limit),
         None => Ok(call.await),

@@ -128,6 +128,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let router = Arc::clone(server.router());
     server.run(shutdown_signal()).await;
     router.shutdown().await;
+    logs::flush_stdout();
     Ok(())
 }
 

@@ -6,8 +6,8 @@
 //! [`TAIL_BYTES`] of its records (for `x-fc-log-type: Tail` and for naming a panic).
 
 use std::io::Write as _;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::SystemTime;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::{Duration, SystemTime};
 
 use crate::fc::log_lines::push_record;
 
@@ -26,6 +26,8 @@ pub enum LogSink {
     Stderr,
     /// Collect everything in memory (for tests that read the log).
     Capture(Arc<Mutex<Vec<u8>>>),
+    /// Drop everything (for benchmarks of the call path).
+    Discard,
 }
 
 impl LogSink {
@@ -38,15 +40,93 @@ impl LogSink {
     /// Writes whole lines; errors (a closed stdout) are ignored, the host carries on.
     pub fn write(&self, bytes: &[u8]) {
         match self {
-            LogSink::Stdout => {
-                let _ = std::io::stdout().lock().write_all(bytes);
-            }
+            LogSink::Stdout => batched_stdout().write(bytes),
             LogSink::Stderr => {
                 let _ = std::io::stderr().lock().write_all(bytes);
             }
             LogSink::Capture(buffer) => lock(buffer).extend_from_slice(bytes),
+            LogSink::Discard => {}
         }
     }
+}
+
+/// How long a record may wait in memory before the flusher writes it to stdout.
+pub const FLUSH_DELAY: Duration = Duration::from_millis(1);
+/// Pending output past which the writer flushes at once (and so waits for stdout).
+const FLUSH_BYTES: usize = 256 * 1024;
+
+/// Stdout written in batches: a record costs a copy into memory, and one flusher
+/// thread writes what gathered at most [`FLUSH_DELAY`] later, in one `write(2)` rather
+/// than one per line (two per request, for the Start/End lines). Order is kept, and a
+/// writer that outpaces stdout is slowed to its pace past [`FLUSH_BYTES`].
+struct BatchedStdout {
+    pending: Mutex<Vec<u8>>,
+    wake: Condvar,
+    io: Mutex<()>,
+}
+
+fn batched_stdout() -> &'static BatchedStdout {
+    static STDOUT: OnceLock<&'static BatchedStdout> = OnceLock::new();
+    STDOUT.get_or_init(|| {
+        let stdout: &'static BatchedStdout = Box::leak(Box::new(BatchedStdout {
+            pending: Mutex::new(Vec::new()),
+            wake: Condvar::new(),
+            io: Mutex::new(()),
+        }));
+        let flusher = std::thread::Builder::new()
+            .name("stdout-flusher".into())
+            .spawn(|| stdout.run_flusher());
+        if flusher.is_err() {
+            tracing::warn!("cannot start the stdout flusher: writing stdout line by line");
+        }
+        stdout
+    })
+}
+
+impl BatchedStdout {
+    fn write(&self, bytes: &[u8]) {
+        let mut pending = lock(&self.pending);
+        let was_empty = pending.is_empty();
+        pending.extend_from_slice(bytes);
+        let full = pending.len() >= FLUSH_BYTES;
+        drop(pending);
+        if full {
+            self.flush();
+        } else if was_empty {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Writes out everything pending, in order with any other flush.
+    fn flush(&self) {
+        let _io = lock(&self.io);
+        let batch = std::mem::take(&mut *lock(&self.pending));
+        if !batch.is_empty() {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(&batch);
+            let _ = out.flush();
+        }
+    }
+
+    fn run_flusher(&self) {
+        loop {
+            let mut pending = lock(&self.pending);
+            while pending.is_empty() {
+                pending = self
+                    .wake
+                    .wait(pending)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            drop(pending);
+            std::thread::sleep(FLUSH_DELAY);
+            self.flush();
+        }
+    }
+}
+
+/// Writes out stdout records still in memory; call before the process exits.
+pub fn flush_stdout() {
+    batched_stdout().flush();
 }
 
 /// Which guest stream a write came from.

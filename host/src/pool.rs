@@ -13,7 +13,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 
 use crate::bindings::Context;
 use crate::engine::Module;
@@ -100,22 +100,13 @@ impl Pool {
     /// free. A new instance replays the remembered initializer first; if that fails the
     /// call fails and the instance is dropped.
     pub(crate) async fn checkout(self: &Arc<Self>, request_id: &str) -> Result<Lease, HostError> {
-        let waiting = Arc::clone(&self.permits).acquire_owned();
-        let permit = match tokio::time::timeout(self.policy.queue_timeout, waiting).await {
-            Ok(Ok(permit)) => permit,
-            Ok(Err(_closed)) => return Err(HostError::Instantiate("the pool is shut down".into())),
-            Err(_) => {
-                return Err(HostError::Busy {
-                    instances: self.max_instances,
-                    waited: self.policy.queue_timeout,
-                });
-            }
-        };
+        let permit = self.permit().await?;
         let generation = self.generation();
         let idle = lock(&generation.idle).pop();
         let instance = match idle {
             Some(instance) => instance,
-            None => Instance::new(&generation.module, &self.grants, &self.sink).await?,
+            // Cold path, boxed so its large future does not bloat every call's.
+            None => Box::pin(Instance::new(&generation.module, &self.grants, &self.sink)).await?,
         };
         instance.log().begin_call(request_id);
         let mut lease = Lease {
@@ -124,8 +115,27 @@ impl Pool {
             instance: Some(instance),
             permit: Some(permit),
         };
-        self.replay_initializer(lease.instance()).await?;
+        Box::pin(self.replay_initializer(lease.instance())).await?;
         Ok(lease)
+    }
+
+    /// A permit for one live instance: at once when one is free (no timer on that
+    /// path), else after waiting at most the queue timeout.
+    async fn permit(&self) -> Result<OwnedSemaphorePermit, HostError> {
+        match Arc::clone(&self.permits).try_acquire_owned() {
+            Ok(permit) => return Ok(permit),
+            Err(TryAcquireError::Closed) => return Err(shut_down()),
+            Err(TryAcquireError::NoPermits) => {}
+        }
+        let waiting = Arc::clone(&self.permits).acquire_owned();
+        match tokio::time::timeout(self.policy.queue_timeout, waiting).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(_closed)) => Err(shut_down()),
+            Err(_elapsed) => Err(HostError::Busy {
+                instances: self.max_instances,
+                waited: self.policy.queue_timeout,
+            }),
+        }
     }
 
     async fn replay_initializer(&self, instance: &mut Instance) -> Result<(), HostError> {
@@ -211,6 +221,10 @@ impl Generation {
             idle: Mutex::new(Vec::with_capacity(max_instances)),
         })
     }
+}
+
+fn shut_down() -> HostError {
+    HostError::Instantiate("the pool is shut down".into())
 }
 
 /// Runs `pre-stop` on an instance of a replaced generation, then drops it.

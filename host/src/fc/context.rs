@@ -16,61 +16,107 @@ use crate::bindings::{Context, Credentials, FunctionMeta, ServiceMeta};
 /// Value used for numeric fields the platform did not send (or sent malformed).
 pub const UNKNOWN_NUMBER: i32 = -1;
 
-/// Builds the context of one call from its request headers. A request without
-/// `x-fc-request-id` (a local `curl`) gets a generated id so its log lines can be told
-/// apart.
+/// Builds the context of one call from its request headers, in one pass over them
+/// (no per-name hashing: this runs on every call). When a header repeats, its first
+/// value counts. A request without `x-fc-request-id` (a local `curl`) gets a generated
+/// id so its log lines can be told apart.
 pub fn from_headers(headers: &HeaderMap) -> Context {
-    let text = |name| text(headers, name);
-    let count = |name| number(headers, name).unwrap_or(UNKNOWN_NUMBER);
+    let mut ctx = empty_context();
+    let mut numbers = [None::<i32>; 4];
+    for (name, value) in headers {
+        let field = name.as_str();
+        if !field.starts_with("x-fc-") {
+            continue;
+        }
+        let value = value.as_bytes();
+        if value.is_empty() {
+            continue;
+        }
+        let (text_field, number_slot) = match field {
+            h::REQUEST_ID => (Some(&mut ctx.request_id), None),
+            h::ACCESS_KEY_ID => (Some(&mut ctx.credentials.access_key_id), None),
+            h::ACCESS_KEY_SECRET => (Some(&mut ctx.credentials.access_key_secret), None),
+            h::SECURITY_TOKEN => (Some(&mut ctx.credentials.security_token), None),
+            h::FUNCTION_NAME => (Some(&mut ctx.function.name), None),
+            h::FUNCTION_HANDLER => (Some(&mut ctx.function.handler), None),
+            h::FUNCTION_INITIALIZER => (Some(&mut ctx.function.initializer), None),
+            h::SERVICE_NAME => (Some(&mut ctx.service.name), None),
+            h::SERVICE_LOG_PROJECT => (Some(&mut ctx.service.log_project), None),
+            h::SERVICE_LOG_STORE => (Some(&mut ctx.service.log_store), None),
+            h::QUALIFIER => (Some(&mut ctx.service.qualifier), None),
+            h::VERSION_ID => (Some(&mut ctx.service.version_id), None),
+            h::REGION => (Some(&mut ctx.region), None),
+            h::ACCOUNT_ID => (Some(&mut ctx.account_id), None),
+            h::FUNCTION_MEMORY => (None, Some(0)),
+            h::FUNCTION_TIMEOUT => (None, Some(1)),
+            h::INITIALIZATION_TIMEOUT => (None, Some(2)),
+            h::RETRY_COUNT => (None, Some(3)),
+            _ => (None, None),
+        };
+        if let Some(text) = text_field.filter(|text| text.is_empty()) {
+            *text = decode(value);
+        }
+        if let Some(slot) = number_slot.filter(|&slot| numbers[slot].is_none()) {
+            numbers[slot] =
+                Some(parse_number(value).unwrap_or(if slot == 3 { 0 } else { UNKNOWN_NUMBER }));
+        }
+    }
+    let [memory, timeout, initialization, retries] = numbers;
+    ctx.function.memory_mb = memory.unwrap_or(UNKNOWN_NUMBER);
+    ctx.function.timeout_s = timeout.unwrap_or(UNKNOWN_NUMBER);
+    ctx.function.initialization_timeout_s = initialization.unwrap_or(UNKNOWN_NUMBER);
+    ctx.retry_count = retries.unwrap_or(0);
+    if ctx.request_id.is_empty() {
+        ctx.request_id = generate_request_id();
+    }
+    ctx
+}
+
+/// A context with every string empty and every number at its default.
+fn empty_context() -> Context {
     Context {
-        request_id: non_empty(headers, h::REQUEST_ID).map_or_else(generate_request_id, str_owned),
+        request_id: String::new(),
         credentials: Credentials {
-            access_key_id: text(h::ACCESS_KEY_ID),
-            access_key_secret: text(h::ACCESS_KEY_SECRET),
-            security_token: text(h::SECURITY_TOKEN),
+            access_key_id: String::new(),
+            access_key_secret: String::new(),
+            security_token: String::new(),
         },
         function: FunctionMeta {
-            name: text(h::FUNCTION_NAME),
-            handler: text(h::FUNCTION_HANDLER),
-            memory_mb: count(h::FUNCTION_MEMORY),
-            timeout_s: count(h::FUNCTION_TIMEOUT),
-            initializer: text(h::FUNCTION_INITIALIZER),
-            initialization_timeout_s: count(h::INITIALIZATION_TIMEOUT),
+            name: String::new(),
+            handler: String::new(),
+            memory_mb: UNKNOWN_NUMBER,
+            timeout_s: UNKNOWN_NUMBER,
+            initializer: String::new(),
+            initialization_timeout_s: UNKNOWN_NUMBER,
         },
         service: ServiceMeta {
-            name: text(h::SERVICE_NAME),
-            log_project: text(h::SERVICE_LOG_PROJECT),
-            log_store: text(h::SERVICE_LOG_STORE),
-            qualifier: text(h::QUALIFIER),
-            version_id: text(h::VERSION_ID),
+            name: String::new(),
+            log_project: String::new(),
+            log_store: String::new(),
+            qualifier: String::new(),
+            version_id: String::new(),
         },
-        region: text(h::REGION),
-        account_id: text(h::ACCOUNT_ID),
-        retry_count: number(headers, h::RETRY_COUNT).unwrap_or(0),
+        region: String::new(),
+        account_id: String::new(),
+        retry_count: 0,
     }
 }
 
-/// The header's value when present and not empty. Values that are not UTF-8 are
-/// decoded lossily: the platform only sends ASCII, and a guest gets a string either way.
-fn non_empty<'a>(headers: &'a HeaderMap, name: &str) -> Option<std::borrow::Cow<'a, str>> {
-    let value = headers.get(name)?.as_bytes();
-    (!value.is_empty()).then(|| String::from_utf8_lossy(value))
-}
-
-fn text(headers: &HeaderMap, name: &str) -> String {
-    non_empty(headers, name).map(str_owned).unwrap_or_default()
-}
-
-fn str_owned(value: std::borrow::Cow<'_, str>) -> String {
-    value.into_owned()
+/// A header value as text. Values that are not UTF-8 are decoded lossily: the platform
+/// only sends ASCII, and a guest gets a string either way.
+fn decode(value: &[u8]) -> String {
+    match std::str::from_utf8(value) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(value).into_owned(),
+    }
 }
 
 /// Parses a decimal header value; surrounding whitespace is tolerated.
-fn number(headers: &HeaderMap, name: &str) -> Option<i32> {
-    non_empty(headers, name)?.trim().parse().ok()
+fn parse_number(value: &[u8]) -> Option<i32> {
+    std::str::from_utf8(value).ok()?.trim().parse().ok()
 }
 
-/// A request id for calls that arrive without one, shaped like FC's non-UUID ids:
+/// A request id for calls that arrive without one
 /// `local-<seconds since epoch, hex>-<sequence, hex>`.
 fn generate_request_id() -> String {
     static SEQUENCE: AtomicU64 = AtomicU64::new(0);

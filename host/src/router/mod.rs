@@ -83,7 +83,7 @@ impl Router {
         let module = self.pool.module();
         let exports = module.exports();
         if kind == CallKind::Http && exports.http.is_none() && exports.wasi_http.is_some() {
-            return self.wasi_http(parts, body, ctx, limit).await;
+            return Box::pin(self.wasi_http(parts, body, ctx, limit)).await;
         }
         let body = match read_body(body, limit).await {
             Ok(body) => body,
@@ -92,8 +92,8 @@ impl Router {
         let wants_tail = header_is(&parts.headers, LOG_TYPE, "tail");
         let call = self.dispatch(kind, &ctx, &parts, body);
         let phase = phase_of(kind);
-        let (response, log) = self.framed(phase, &ctx, call).await;
-        with_tail(response, wants_tail.then_some(log.as_slice()))
+        let (response, log) = self.framed(phase, &ctx, wants_tail, call).await;
+        with_tail(response, log.as_deref())
     }
 
     /// What a handler call may use.
@@ -110,7 +110,7 @@ impl Router {
     pub async fn shutdown(&self) {
         let ctx = context::from_headers(&HeaderMap::new());
         let call = async { empty_ok(self.pool.run_hook_on_all(Hook::PreStop, &ctx).await) };
-        let (response, _) = self.framed(Phase::PreStop, &ctx, call).await;
+        let (response, _) = self.framed(Phase::PreStop, &ctx, false, call).await;
         if response.status() != 200 {
             tracing::warn!(status = %response.status(), "pre-stop failed during shutdown");
         }
@@ -134,9 +134,13 @@ impl Router {
     ) -> CallResult {
         match kind {
             CallKind::Invoke => self.invoke(ctx, &body).await,
-            CallKind::Initialize => self.initialize(ctx).await,
-            CallKind::PreFreeze => empty_ok(self.pool.run_hook_on_all(Hook::PreFreeze, ctx).await),
-            CallKind::PreStop => empty_ok(self.pool.run_hook_on_all(Hook::PreStop, ctx).await),
+            CallKind::Initialize => Box::pin(self.initialize(ctx)).await,
+            CallKind::PreFreeze => {
+                empty_ok(Box::pin(self.pool.run_hook_on_all(Hook::PreFreeze, ctx)).await)
+            }
+            CallKind::PreStop => {
+                empty_ok(Box::pin(self.pool.run_hook_on_all(Hook::PreStop, ctx)).await)
+            }
             CallKind::Http => self.http(ctx, parts, body).await,
         }
     }
@@ -147,20 +151,24 @@ impl Router {
         &self,
         phase: Phase,
         ctx: &Context,
+        wants_tail: bool,
         call: impl Future<Output = CallResult>,
-    ) -> (HostResponse, Vec<u8>) {
+    ) -> (HostResponse, Option<Vec<u8>>) {
         let start = start_line(phase, &ctx.request_id);
         self.sink.write(start.as_bytes());
         let (result, tail) = call.await;
-        let mut log = start.into_bytes();
-        log.extend_from_slice(&tail);
+        // The framed log is only assembled when the caller asked for it.
+        let mut log = wants_tail.then(|| [start.as_bytes(), &tail].concat());
         let (response, failed) = match result {
             Ok(response) => {
                 let failed = reports_failure(&response);
                 (response, failed)
             }
             Err(error) => {
-                log.extend_from_slice(&self.log_failure(&ctx.request_id, &error));
+                let record = self.log_failure(&ctx.request_id, &error);
+                if let Some(log) = &mut log {
+                    log.extend_from_slice(&record);
+                }
                 let response = match phase {
                     Phase::Invoke => error_response(&error),
                     _ => error.to_hook_response().map(full),
@@ -170,7 +178,9 @@ impl Router {
         };
         let end = end_line(phase, &ctx.request_id, failed.then_some(UNHANDLED));
         self.sink.write(end.as_bytes());
-        log.extend_from_slice(end.as_bytes());
+        if let Some(log) = &mut log {
+            log.extend_from_slice(end.as_bytes());
+        }
         (response, log)
     }
 

@@ -1,0 +1,182 @@
+//! `cargo run --release -p bench`: the side-by-side benchmark suite. In one run, on this
+//! machine, it starts each server pinned to CPU 0 with the load generator (`wrk`) on
+//! CPU 1, warms it up and measures `bootstrap` against a native hyper server doing the
+//! same work (and `wasmtime serve`, when built): throughput and latency, cold start,
+//! memory, instance replacement, hot swap. It prints one table and writes it into
+//! BENCHMARKS.md with the command, versions and machine.
+
+mod report;
+mod scenarios;
+mod server;
+mod wrk;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Parser;
+
+use crate::report::Results;
+use crate::scenarios::{Setup, cold_start, module_copy};
+
+/// Side-by-side benchmarks of bootstrap against a native baseline.
+#[derive(Debug, Parser)]
+struct Args {
+    /// Seconds of each throughput measurement.
+    #[arg(long, default_value_t = 8)]
+    duration: u64,
+    /// Seconds of warm-up before each.
+    #[arg(long, default_value_t = 2)]
+    warmup: u64,
+    /// The `wasmtime` CLI for the `wasmtime serve` baseline.
+    /// [default: bench/.tools/bin/wasmtime, else on PATH]
+    #[arg(long)]
+    wasmtime: Option<PathBuf>,
+    /// Where to write the results.
+    #[arg(long, default_value = "BENCHMARKS.md")]
+    output: PathBuf,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .context("the repository")?;
+    wrk::ensure_installed()?;
+    build(root)?;
+    pin_self_to(wrk::LOAD_CPU)?;
+    let scratch = std::env::temp_dir().join(format!("bench-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch)?;
+    let (wasmtime, wasmtime_missing) = find_wasmtime(root, args.wasmtime.clone());
+    let setup = Setup {
+        bootstrap: root.join("target/release/bootstrap"),
+        native: root.join("target/release/native-echo"),
+        wasmtime,
+        scratch: scratch.clone(),
+        warmup: Duration::from_secs(args.warmup),
+        duration: Duration::from_secs(args.duration),
+    };
+    let results = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(run(&setup, wasmtime_missing))?;
+    let _ = std::fs::remove_dir_all(&scratch);
+    let table = results.markdown(&header(&setup));
+    println!("{table}");
+    report::write_into(&root.join(&args.output), &table)?;
+    eprintln!("wrote {}", args.output.display());
+    Ok(())
+}
+
+async fn run(setup: &Setup, wasmtime_missing: Option<String>) -> anyhow::Result<Results> {
+    let throughput = setup.throughput()?;
+    let wasmtime_serve = setup.wasmtime_serve()?;
+    eprintln!("measuring cold starts…");
+    let wasm = module_copy(setup, "cold-wasm", tests::guests::ECHO, false)?;
+    let cwasm = module_copy(setup, "cold-cwasm", tests::guests::ECHO, true)?;
+    let cold = (
+        cold_start(&setup.native("echo"), 10).await?,
+        cold_start(&setup.bootstrap(&wasm, &[])?, 10).await?,
+        cold_start(&setup.bootstrap(&cwasm, &[])?, 10).await?,
+    );
+    Ok(Results {
+        throughput,
+        wasmtime_serve,
+        wasmtime_missing,
+        cold,
+        memory: setup.memory().await?,
+        replacement: setup.replacement(200).await?,
+        hot_swap: setup.hot_swap(10).await?,
+        timeout_margin: setup.timeout_margin(5).await?,
+    })
+}
+
+/// Builds what the suite runs: `bootstrap` and the native baseline, in release.
+fn build(root: &Path) -> anyhow::Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "-p", "host", "-p", "bench", "--bins"])
+        .current_dir(root)
+        .status()?;
+    anyhow::ensure!(
+        status.success(),
+        "building bootstrap and native-echo failed"
+    );
+    Ok(())
+}
+
+/// Keeps the runner's own requests off the server's CPU.
+fn pin_self_to(cpu: &str) -> anyhow::Result<()> {
+    let pid = std::process::id().to_string();
+    let status = Command::new("taskset")
+        .args(["-a", "-p", "-c", cpu, &pid])
+        .stdout(std::process::Stdio::null())
+        .status()?;
+    anyhow::ensure!(status.success(), "taskset failed");
+    Ok(())
+}
+
+/// The `wasmtime` CLI, or why there is none.
+fn find_wasmtime(root: &Path, flag: Option<PathBuf>) -> (Option<PathBuf>, Option<String>) {
+    let candidates = [
+        flag,
+        Some(root.join("bench/.tools/bin/wasmtime")),
+        Some(PathBuf::from("wasmtime")),
+    ];
+    for candidate in candidates.into_iter().flatten() {
+        let works = Command::new(&candidate)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if works {
+            return (Some(candidate), None);
+        }
+    }
+    let why = "no `wasmtime` CLI: build it with `cargo install wasmtime-cli@48.0.8 --locked \
+               --root bench/.tools` (about 10 minutes on 2 cores) and rerun";
+    (None, Some(why.into()))
+}
+
+/// The command, versions and machine of this run.
+fn header(setup: &Setup) -> String {
+    let output = |program: &str, args: &[&str]| {
+        Command::new(program)
+            .args(args)
+            .output()
+            .map(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string()
+            })
+            .unwrap_or_default()
+    };
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_default();
+    let wasmtime = setup
+        .wasmtime
+        .as_ref()
+        .map(|w| output(&w.display().to_string(), &["--version"]))
+        .unwrap_or_else(|| "not built".into());
+    format!(
+        "Run on {} with `cargo run --release -p bench` ({}s runs after {}s warm-up; server on CPU 0, \
+         wrk on CPU 1).\n\n- machine: {cpu}, {} CPUs, {}\n- {}; bootstrap {} with wasmtime 48.0.8; {}; wasmtime CLI: {wasmtime}",
+        output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+        setup.duration.as_secs(),
+        setup.warmup.as_secs(),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        output("uname", &["-sr"]),
+        output("rustc", &["--version"]),
+        env!("CARGO_PKG_VERSION"),
+        output("wrk", &["--version"]),
+    )
+}
