@@ -9,7 +9,13 @@ use bytes::Bytes;
 use clap::Parser as _;
 use http_body_util::Full;
 
-const BATCH: u32 = 20_000;
+/// Calls per batch (`CALL_PATH_BATCH` overrides, e.g. for a run under callgrind).
+fn batch() -> u32 {
+    std::env::var("CALL_PATH_BATCH")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000)
+}
 
 fn request() -> http::Request<Full<Bytes>> {
     tests::fc_request("/invoke")
@@ -37,17 +43,17 @@ fn main() -> anyhow::Result<()> {
             // The request is built inside the loop (as hyper would parse it), and the
             // cost of building and dropping one without handling it is taken off.
             let started = Instant::now();
-            for _ in 0..BATCH {
+            for _ in 0..batch() {
                 let response = host.router.handle(request()).await;
                 assert_eq!(response.status(), 200);
             }
             let handled = started.elapsed();
             let started = Instant::now();
-            for _ in 0..BATCH {
+            for _ in 0..batch() {
                 drop(std::hint::black_box(request()));
             }
             let built = started.elapsed();
-            best = best.min(handled.saturating_sub(built) / BATCH);
+            best = best.min(handled.saturating_sub(built) / batch());
         }
         best
     });

@@ -2,6 +2,7 @@
 //! each under a time and memory budget.
 
 use std::future::Future;
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -231,15 +232,24 @@ fn prepare(store: &mut Store<HostState>, budget: Budget) {
 type CallOutcome<T> = Result<wasmtime::Result<Result<T, GuestError>>, Duration>;
 
 /// Runs a call, stopping it at `limit`. Dropping the call's future cancels the wasm
-/// execution at its next yield point, which the epoch tick guarantees.
-/// The call is boxed: wasmtime's call futures are large, and every layer above would
-/// otherwise carry (and move) them.
+/// execution at its next yield point, which the epoch tick guarantees. Most calls
+/// finish in their first poll: only a call that has to wait (it yielded at an epoch
+/// tick, or waits in a host call) arms a timer. The call is boxed: wasmtime's call
+/// futures are large, and every layer above would otherwise carry (and move) them.
 async fn deadline<F: Future>(limit: Option<Duration>, call: F) -> Result<F::Output, Duration> {
-    let call = Box::pin(call);
-    match limit {
-        Some(limit) => tokio::time::timeout(limit, call).await.map_err(|_| limit),
-        None => Ok(call.await),
+    let mut call = Box::pin(call);
+    let Some(limit) = limit else {
+        return Ok(call.await);
+    };
+    let started = tokio::time::Instant::now();
+    if let Poll::Ready(output) =
+        std::future::poll_fn(|cx| Poll::Ready(call.as_mut().poll(cx))).await
+    {
+        return Ok(output);
     }
+    tokio::time::timeout_at(started + limit, call)
+        .await
+        .map_err(|_| limit)
 }
 
 /// Turns a call's outcome into the host's result. A trap after a refused memory growth

@@ -37,6 +37,20 @@ impl LogSink {
         (LogSink::Capture(Arc::clone(&buffer)), buffer)
     }
 
+    /// Appends whole lines with `append`, straight into the destination (no
+    /// intermediate buffer on the batched stdout or a capture).
+    pub fn write_with(&self, append: impl FnOnce(&mut Vec<u8>)) {
+        match self {
+            LogSink::Stdout => batched_stdout().write_with(append),
+            LogSink::Capture(buffer) => append(&mut lock(buffer)),
+            LogSink::Stderr | LogSink::Discard => {
+                let mut line = Vec::with_capacity(128);
+                append(&mut line);
+                self.write(&line);
+            }
+        }
+    }
+
     /// Writes whole lines; errors (a closed stdout) are ignored, the host carries on.
     pub fn write(&self, bytes: &[u8]) {
         match self {
@@ -85,9 +99,14 @@ fn batched_stdout() -> &'static BatchedStdout {
 
 impl BatchedStdout {
     fn write(&self, bytes: &[u8]) {
+        self.write_with(|pending| pending.extend_from_slice(bytes));
+    }
+
+    /// Appends with `append`, then wakes the flusher (or flushes when too much waits).
+    fn write_with(&self, append: impl FnOnce(&mut Vec<u8>)) {
         let mut pending = lock(&self.pending);
         let was_empty = pending.is_empty();
-        pending.extend_from_slice(bytes);
+        append(&mut pending);
         let full = pending.len() >= FLUSH_BYTES;
         drop(pending);
         if full {

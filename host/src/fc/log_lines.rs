@@ -28,21 +28,71 @@ impl Phase {
     }
 }
 
-/// `FC Invoke Start RequestId: <id>\n` and its siblings.
-pub fn start_line(phase: Phase, request_id: &str) -> String {
-    format!("FC {} Start RequestId: {request_id}\n", phase.label())
+/// A Start or End marker line, formatted where it is written (no intermediate string
+/// on the per-call path): `FC Invoke Start RequestId: <id>\n`, `FC Invoke End
+/// RequestId: <id>\n`, or with `, Error: <kind>` after a failure, as FC's Go runtime
+/// writes it.
+#[derive(Clone, Copy, Debug)]
+pub struct Marker<'a> {
+    phase: Phase,
+    request_id: &'a str,
+    end: Option<Option<&'a str>>,
 }
 
-/// `FC Invoke End RequestId: <id>\n`, or with `, Error: <kind>` after a failure, as
-/// FC's Go runtime writes it.
-pub fn end_line(phase: Phase, request_id: &str, error: Option<&str>) -> String {
-    match error {
-        None => format!("FC {} End RequestId: {request_id}\n", phase.label()),
-        Some(kind) => format!(
-            "FC {} End RequestId: {request_id}, Error: {kind}\n",
-            phase.label()
-        ),
+impl<'a> Marker<'a> {
+    /// The Start line of `phase`.
+    pub fn start(phase: Phase, request_id: &'a str) -> Self {
+        Marker {
+            phase,
+            request_id,
+            end: None,
+        }
     }
+
+    /// The End line of `phase`, naming the failure if there was one.
+    pub fn end(phase: Phase, request_id: &'a str, error: Option<&'a str>) -> Self {
+        Marker {
+            phase,
+            request_id,
+            end: Some(error),
+        }
+    }
+}
+
+impl Marker<'_> {
+    /// Appends the line to `out` (plain byte copies: this runs twice per call).
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"FC ");
+        out.extend_from_slice(self.phase.label().as_bytes());
+        out.extend_from_slice(match self.end {
+            None => b" Start RequestId: ".as_slice(),
+            Some(_) => b" End RequestId: ".as_slice(),
+        });
+        out.extend_from_slice(self.request_id.as_bytes());
+        if let Some(Some(kind)) = self.end {
+            out.extend_from_slice(b", Error: ");
+            out.extend_from_slice(kind.as_bytes());
+        }
+        out.push(b'\n');
+    }
+}
+
+impl std::fmt::Display for Marker<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut line = Vec::with_capacity(64 + self.request_id.len());
+        self.write_to(&mut line);
+        f.write_str(&String::from_utf8_lossy(&line))
+    }
+}
+
+/// `FC Invoke Start RequestId: <id>\n` and its siblings, as a string.
+pub fn start_line(phase: Phase, request_id: &str) -> String {
+    Marker::start(phase, request_id).to_string()
+}
+
+/// `FC Invoke End RequestId: <id>\n` (with `, Error: <kind>` after a failure).
+pub fn end_line(phase: Phase, request_id: &str, error: Option<&str>) -> String {
+    Marker::end(phase, request_id, error).to_string()
 }
 
 /// Appends one log record, `2006-01-02T15:04:05.999Z: <id> [INFO]  <message>\n`, to

@@ -21,7 +21,7 @@ use crate::fc::http::{
     response_head,
 };
 use crate::fc::limits::check_response_body;
-use crate::fc::log_lines::{Phase, end_line, start_line};
+use crate::fc::log_lines::{Marker, Phase};
 
 impl Router {
     /// Calls the `fc:runtime/http-handler` export with the whole request.
@@ -78,7 +78,8 @@ impl Router {
         B::Error: std::error::Error + Send + Sync + 'static,
     {
         let id = ctx.request_id.clone();
-        self.sink.write(start_line(Phase::Invoke, &id).as_bytes());
+        self.sink
+            .write_with(|out| Marker::start(Phase::Invoke, &id).write_to(out));
         prepare_wasi_headers(&mut parts);
         let exceeded = Arc::new(AtomicBool::new(false));
         let request =
@@ -122,7 +123,8 @@ impl Router {
         match response {
             Ok(response) => {
                 let failed = reports_failure(&response);
-                sink.write(end_line(Phase::Invoke, &id, failed.then_some(UNHANDLED)).as_bytes());
+                let end = Marker::end(Phase::Invoke, &id, failed.then_some(UNHANDLED));
+                sink.write_with(|out| end.write_to(out));
                 response
             }
             Err(error) => self.end_failed(&id, &error),
@@ -133,7 +135,7 @@ impl Router {
     fn end_failed(&self, id: &str, error: &HostError) -> HostResponse {
         self.log_failure(id, error);
         self.sink
-            .write(end_line(Phase::Invoke, id, Some(UNHANDLED)).as_bytes());
+            .write_with(|out| Marker::end(Phase::Invoke, id, Some(UNHANDLED)).write_to(out));
         error_response(error)
     }
 

@@ -21,7 +21,7 @@ use crate::error::HostError;
 use crate::fc::context;
 use crate::fc::control::{CallKind, classify};
 use crate::fc::limits::{Limits, check_request, check_response_body};
-use crate::fc::log_lines::{Phase, end_line, push_record, start_line};
+use crate::fc::log_lines::{Marker, Phase, push_record};
 use crate::instance::{Budget, Hook};
 use crate::logs::{LogSink, TAIL_BYTES, last_bytes};
 use crate::pool::Pool;
@@ -154,11 +154,11 @@ impl Router {
         wants_tail: bool,
         call: impl Future<Output = CallResult>,
     ) -> (HostResponse, Option<Vec<u8>>) {
-        let start = start_line(phase, &ctx.request_id);
-        self.sink.write(start.as_bytes());
+        let start = Marker::start(phase, &ctx.request_id);
+        self.sink.write_with(|out| start.write_to(out));
         let (result, tail) = call.await;
         // The framed log is only assembled when the caller asked for it.
-        let mut log = wants_tail.then(|| [start.as_bytes(), &tail].concat());
+        let mut log = wants_tail.then(|| [start.to_string().as_bytes(), &tail].concat());
         let (response, failed) = match result {
             Ok(response) => {
                 let failed = reports_failure(&response);
@@ -176,10 +176,10 @@ impl Router {
                 (response, true)
             }
         };
-        let end = end_line(phase, &ctx.request_id, failed.then_some(UNHANDLED));
-        self.sink.write(end.as_bytes());
+        let end = Marker::end(phase, &ctx.request_id, failed.then_some(UNHANDLED));
+        self.sink.write_with(|out| end.write_to(out));
         if let Some(log) = &mut log {
-            log.extend_from_slice(end.as_bytes());
+            log.extend_from_slice(end.to_string().as_bytes());
         }
         (response, log)
     }
