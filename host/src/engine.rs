@@ -170,6 +170,10 @@ fn is_fresh(derived: &Path, source: &Path) -> bool {
 
 fn engine_config(max_instances: usize) -> anyhow::Result<Config> {
     let mut config = Config::new();
+    // For profiling guests with `perf`: JIT code symbols in /tmp/perf-<pid>.map.
+    if std::env::var_os("FC_WASM_PERFMAP").is_some_and(|v| v == "1") {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     config
         .wasm_component_model(true)
         .epoch_interruption(true)
