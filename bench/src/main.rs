@@ -45,6 +45,7 @@ fn main() -> anyhow::Result<()> {
         .context("the repository")?;
     wrk::ensure_installed()?;
     build(root)?;
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
     pin_self_to(wrk::LOAD_CPU)?;
     let scratch = std::env::temp_dir().join(format!("bench-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)?;
@@ -62,7 +63,7 @@ fn main() -> anyhow::Result<()> {
         .build()?
         .block_on(run(&setup, wasmtime_missing))?;
     let _ = std::fs::remove_dir_all(&scratch);
-    let table = results.markdown(&header(&setup));
+    let table = results.markdown(&header(&setup, cpus));
     println!("{table}");
     report::write_into(&root.join(&args.output), &table)?;
     eprintln!("wrote {}", args.output.display());
@@ -139,7 +140,7 @@ fn find_wasmtime(root: &Path, flag: Option<PathBuf>) -> (Option<PathBuf>, Option
 }
 
 /// The command, versions and machine of this run.
-fn header(setup: &Setup) -> String {
+fn header(setup: &Setup, cpus: usize) -> String {
     let output = |program: &str, args: &[&str]| {
         Command::new(program)
             .args(args)
@@ -173,7 +174,7 @@ fn header(setup: &Setup) -> String {
         output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
         setup.duration.as_secs(),
         setup.warmup.as_secs(),
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        cpus,
         output("uname", &["-sr"]),
         output("rustc", &["--version"]),
         env!("CARGO_PKG_VERSION"),

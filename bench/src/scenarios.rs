@@ -54,7 +54,7 @@ impl Setup {
             .env("FC_WASM_LISTEN", "127.0.0.1"))
     }
 
-    /// The native baseline in `mode` (`echo` or `http-echo`).
+    /// The native baseline in `mode` (`echo`, `http-echo` or `hello`).
     pub(crate) fn native(&self, mode: &str) -> Spec {
         Spec::new("native", &self.native, &["--mode", mode])
     }
@@ -100,6 +100,17 @@ impl Setup {
                     path: "/invoke",
                     body_bytes: 64 * 1024,
                     headers: INVOKE,
+                    connections: 32,
+                },
+            ),
+            (
+                "HTTP function (http-hello POST) 64 B, c32",
+                "hello",
+                tests::guests::HTTP_HELLO,
+                Load {
+                    path: "/any/path?x=1",
+                    body_bytes: 64,
+                    headers: &[],
                     connections: 32,
                 },
             ),
@@ -242,8 +253,11 @@ pub(crate) fn replace(source: &str, target: &Path) -> anyhow::Result<()> {
 pub(crate) struct Memory {
     /// The native baseline after a concurrency-1 load.
     pub(crate) native: f64,
-    /// bootstrap (echo, one instance) after the same load.
+    /// bootstrap (echo, one instance, from the precompiled `.cwasm` as deployed) after
+    /// the same load.
     pub(crate) bootstrap_one: f64,
+    /// The same, compiling the `.wasm` at start (the compiler's peak included).
+    pub(crate) bootstrap_one_compiling: f64,
     /// bootstrap with 32 live instances of a bigger guest, and with one.
     pub(crate) thirty_two: f64,
     /// The same guest with one instance.
@@ -271,8 +285,11 @@ impl Setup {
         let short = Duration::from_secs(2);
         let native = Server::start(&self.native("echo"))?;
         wrk::run(native.port(), &load, short, &self.scratch)?;
-        let bootstrap = Server::start(&self.bootstrap(tests::guests::ECHO, &[])?)?;
+        let cwasm = module_copy(self, "memory", tests::guests::ECHO, true)?;
+        let bootstrap = Server::start(&self.bootstrap(&cwasm, &[])?)?;
         wrk::run(bootstrap.port(), &load, short, &self.scratch)?;
+        let compiling = Server::start(&self.bootstrap(tests::guests::ECHO, &[])?)?;
+        wrk::run(compiling.port(), &load, short, &self.scratch)?;
         let many = Server::start(&self.bootstrap(tests::guests::MISBEHAVE, &[])?)?;
         call(many.addr, tests::invoke_request("id")).await?;
         let one_of_the_32_guest = many.peak_rss_mib()?;
@@ -287,6 +304,7 @@ impl Setup {
         Ok(Memory {
             native: native.peak_rss_mib()?,
             bootstrap_one: bootstrap.peak_rss_mib()?,
+            bootstrap_one_compiling: compiling.peak_rss_mib()?,
             thirty_two: many.peak_rss_mib()?,
             one_of_the_32_guest,
         })

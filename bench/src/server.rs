@@ -58,7 +58,7 @@ impl Server {
             .arg(&spec.program)
             .args(&spec.args)
             .envs(spec.env.iter().map(|(k, v)| (k, v)))
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "warn,host=info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

@@ -30,7 +30,14 @@ pub const ENV_CODE_PATH: &str = "FC_FUNC_CODE_PATH";
 /// exports of `handler.wasm`. Every flag can also be set by the environment variable
 /// shown beside it.
 #[derive(Debug, Parser)]
-#[command(name = "bootstrap", version, about, long_about)]
+#[command(
+    name = "bootstrap",
+    version,
+    about,
+    long_about,
+    after_help = "Environment only: RUST_LOG filters the host's diagnostics on stderr \
+                  (default info); FC_WASM_PERFMAP=1 writes /tmp/perf-<pid>.map for perf."
+)]
 pub struct Cli {
     /// A command other than serving.
     #[command(subcommand)]

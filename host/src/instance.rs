@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::task::Poll;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::oneshot;
@@ -19,7 +19,12 @@ use crate::engine::Module;
 use crate::error::HostError;
 use crate::logs::{GuestLog, LogSink};
 use crate::sandbox::Grants;
-use crate::state::HostState;
+use crate::state::{CallDeadline, HostState};
+
+/// The trap a busy guest gets when an epoch tick finds its deadline passed.
+#[derive(Debug, thiserror::Error)]
+#[error("the call's deadline passed")]
+struct DeadlinePassed;
 
 /// The three lifecycle hooks a guest may export.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,9 +82,15 @@ impl Instance {
             .map_err(|e| HostError::Instantiate(format!("{e:#}")))?;
         let mut store = Store::new(pre.engine(), state);
         store.limiter(|state| &mut state.memory);
-        // Yield to the scheduler at every epoch tick, so a busy guest never holds a
-        // worker thread for long; deadlines are enforced around the call.
-        store.epoch_deadline_callback(|_| Ok(UpdateDeadline::Yield(1)));
+        // At every epoch tick a busy guest is stopped if its deadline has passed, or
+        // else yields to the scheduler, so it never holds a worker thread for long. A
+        // guest waiting in a host call is stopped by the timer around the call.
+        store.epoch_deadline_callback(|store| match store.data().deadline {
+            Some(deadline) if Instant::now() >= deadline.at => {
+                Err(wasmtime::Error::new(DeadlinePassed))
+            }
+            _ => Ok(UpdateDeadline::Yield(1)),
+        });
         store.set_epoch_deadline(1);
         let instance = pre
             .instantiate_async(&mut store)
@@ -222,7 +233,12 @@ impl Instance {
 /// Arms the store for a call: a fresh epoch deadline and this call's memory cap.
 fn prepare(store: &mut Store<HostState>, budget: Budget) {
     store.set_epoch_deadline(1);
-    let memory = &mut store.data_mut().memory;
+    let state = store.data_mut();
+    state.deadline = budget.time.map(|limit| CallDeadline {
+        at: Instant::now() + limit,
+        limit,
+    });
+    let memory = &mut state.memory;
     memory.max_bytes = budget.memory;
     memory.take_denied();
 }
@@ -263,6 +279,10 @@ fn settle<T>(
     match outcome {
         Ok(Ok(Ok(value))) => Ok(value),
         Ok(Ok(Err(guest_error))) => Err(guest_error.into()),
+        Ok(Err(trap)) if trap.is::<DeadlinePassed>() => Err(HostError::Timeout {
+            what,
+            limit: store.data().deadline.map_or(Duration::ZERO, |d| d.limit),
+        }),
         Ok(Err(trap)) => {
             let memory = &mut store.data_mut().memory;
             match (memory.take_denied(), memory.max_bytes) {

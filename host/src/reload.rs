@@ -64,11 +64,13 @@ impl Reloader {
         let name = self.path.file_name().map(ToOwned::to_owned);
         let mut watcher =
             notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+                // Reading the file (our own compile does) is not a change.
                 let touches_module = event.is_ok_and(|event| {
-                    event
-                        .paths
-                        .iter()
-                        .any(|path| path.file_name() == name.as_deref())
+                    !event.kind.is_access()
+                        && event
+                            .paths
+                            .iter()
+                            .any(|path| path.file_name() == name.as_deref())
                 });
                 if touches_module {
                     let _ = changes.send(());

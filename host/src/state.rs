@@ -20,8 +20,19 @@ pub(crate) struct HostState {
     http: WasiHttpCtx,
     hooks: HttpHooks,
     pub(crate) memory: MemoryCap,
+    /// When the running call must stop, checked at every epoch tick.
+    pub(crate) deadline: Option<CallDeadline>,
     log: GuestLog,
     _tmp: TmpDir,
+}
+
+/// The wall-clock end of a call's budget.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CallDeadline {
+    /// The instant the call must be stopped at.
+    pub(crate) at: std::time::Instant,
+    /// The budget it was given, for the error message.
+    pub(crate) limit: std::time::Duration,
 }
 
 impl std::fmt::Debug for HostState {
@@ -53,6 +64,7 @@ impl HostState {
                 log: log.clone(),
             },
             memory: MemoryCap::default(),
+            deadline: None,
             log,
             _tmp: tmp,
         })

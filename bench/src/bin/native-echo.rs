@@ -26,6 +26,8 @@ enum Mode {
     Echo,
     /// The request as JSON.
     HttpEcho,
+    /// The `http-hello` example: a greeting per method, a POST body printed to stdout.
+    Hello,
 }
 
 /// A native echo server for side-by-side benchmarks.
@@ -78,8 +80,20 @@ async fn answer(
     let reply = match mode {
         Mode::Echo => body,
         Mode::HttpEcho => Bytes::from(describe(&parts, &body, peer).to_string()),
+        Mode::Hello => hello(&parts.method, &body),
     };
     Ok(Response::new(Full::new(reply)))
+}
+
+/// What the `http-hello` example answers (it prints a POST's body, as the guest does).
+fn hello(method: &http::Method, body: &[u8]) -> Bytes {
+    match *method {
+        http::Method::POST => {
+            println!("{}", String::from_utf8_lossy(body));
+            Bytes::from_static(b"Hello FunctionCompute, http POST")
+        }
+        _ => Bytes::from_static(b"Hello FunctionCompute, http GET"),
+    }
 }
 
 /// The JSON the `http-echo` example answers with.

@@ -128,6 +128,21 @@ async fn calls_in_flight_finish_on_the_old_version_which_then_stops() {
 }
 
 #[tokio::test]
+async fn one_change_reloads_once() {
+    let dir = scratch("once");
+    let module = dir.join("handler.wasm");
+    std::fs::copy(guests::VERSION_A, &module).unwrap();
+    let host = watched(&module);
+    replace(guests::VERSION_B, &module);
+    wait_for(&host, "b").await;
+    // Compiling reads the file: were that taken for a change, version b would be
+    // reloaded again and its first instances stopped.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(text(&host.invoke("x").await).starts_with('b'));
+    assert!(!host.log().contains("pre-stop b"), "{}", host.log());
+}
+
+#[tokio::test]
 async fn a_broken_file_keeps_the_old_version_serving() {
     let dir = scratch("broken");
     let module = dir.join("handler.wasm");
