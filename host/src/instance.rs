@@ -150,8 +150,8 @@ impl Instance {
             .event
             .as_ref()
             .ok_or(HostError::MissingExport("fc:runtime/event-handler@0.1.0"))?;
-        prepare(&mut self.store, budget);
-        let outcome = deadline(budget.time, guest.call_handle(&mut self.store, ctx, event)).await;
+        let due = prepare(&mut self.store, budget);
+        let outcome = deadline(due, guest.call_handle(&mut self.store, ctx, event)).await;
         settle(outcome, "Function", &mut self.store, &self.log)
     }
 
@@ -166,12 +166,8 @@ impl Instance {
             .http
             .as_ref()
             .ok_or(HostError::MissingExport("fc:runtime/http-handler@0.1.0"))?;
-        prepare(&mut self.store, budget);
-        let outcome = deadline(
-            budget.time,
-            guest.call_handle(&mut self.store, ctx, request),
-        )
-        .await;
+        let due = prepare(&mut self.store, budget);
+        let outcome = deadline(due, guest.call_handle(&mut self.store, ctx, request)).await;
         settle(outcome, "Function", &mut self.store, &self.log)
     }
 
@@ -199,9 +195,9 @@ impl Instance {
         let outparam = http
             .new_response_outparam(respond)
             .map_err(|e| HostError::Instantiate(format!("{e:#}")))?;
-        prepare(&mut self.store, budget);
+        let due = prepare(&mut self.store, budget);
         let call = guest.call_handle(&mut self.store, request, outparam);
-        let outcome = deadline(budget.time, async { call.await.map(Ok) }).await;
+        let outcome = deadline(due, async { call.await.map(Ok) }).await;
         settle(outcome, "Function", &mut self.store, &self.log)
     }
 
@@ -215,12 +211,12 @@ impl Instance {
         budget: Budget,
     ) -> Result<(), HostError> {
         if let Some(guest) = self.lifecycle.as_ref() {
-            prepare(&mut self.store, budget);
+            let due = prepare(&mut self.store, budget);
             let store = &mut self.store;
             let outcome = match hook {
-                Hook::Initialize => deadline(budget.time, guest.call_initialize(store, ctx)).await,
-                Hook::PreFreeze => deadline(budget.time, guest.call_pre_freeze(store, ctx)).await,
-                Hook::PreStop => deadline(budget.time, guest.call_pre_stop(store, ctx)).await,
+                Hook::Initialize => deadline(due, guest.call_initialize(store, ctx)).await,
+                Hook::PreFreeze => deadline(due, guest.call_pre_freeze(store, ctx)).await,
+                Hook::PreStop => deadline(due, guest.call_pre_stop(store, ctx)).await,
             };
             settle(outcome, hook.label(), &mut self.store, &self.log)?;
         }
@@ -230,8 +226,9 @@ impl Instance {
     }
 }
 
-/// Arms the store for a call: a fresh epoch deadline and this call's memory cap.
-fn prepare(store: &mut Store<HostState>, budget: Budget) {
+/// Arms the store for a call: a fresh epoch deadline, the call's wall-clock deadline
+/// (returned, for the timer around the call) and its memory cap.
+fn prepare(store: &mut Store<HostState>, budget: Budget) -> Option<CallDeadline> {
     store.set_epoch_deadline(1);
     let state = store.data_mut();
     state.deadline = budget.time.map(|limit| CallDeadline {
@@ -241,31 +238,32 @@ fn prepare(store: &mut Store<HostState>, budget: Budget) {
     let memory = &mut state.memory;
     memory.max_bytes = budget.memory;
     memory.take_denied();
+    state.deadline
 }
 
 /// The outcome of a wasm call: it finished (with the handler's own result, or a trap),
 /// or it ran out of time.
 type CallOutcome<T> = Result<wasmtime::Result<Result<T, GuestError>>, Duration>;
 
-/// Runs a call, stopping it at `limit`. Dropping the call's future cancels the wasm
+/// Runs a call, stopping it at `due` (the same instant the epoch callback checks).
+/// Dropping the call's future cancels the wasm
 /// execution at its next yield point, which the epoch tick guarantees. Most calls
 /// finish in their first poll: only a call that has to wait (it yielded at an epoch
 /// tick, or waits in a host call) arms a timer. The call is boxed: wasmtime's call
 /// futures are large, and every layer above would otherwise carry (and move) them.
-async fn deadline<F: Future>(limit: Option<Duration>, call: F) -> Result<F::Output, Duration> {
+async fn deadline<F: Future>(due: Option<CallDeadline>, call: F) -> Result<F::Output, Duration> {
     let mut call = Box::pin(call);
-    let Some(limit) = limit else {
+    let Some(due) = due else {
         return Ok(call.await);
     };
-    let started = tokio::time::Instant::now();
     if let Poll::Ready(output) =
         std::future::poll_fn(|cx| Poll::Ready(call.as_mut().poll(cx))).await
     {
         return Ok(output);
     }
-    tokio::time::timeout_at(started + limit, call)
+    tokio::time::timeout_at(tokio::time::Instant::from_std(due.at), call)
         .await
-        .map_err(|_| limit)
+        .map_err(|_| due.limit)
 }
 
 /// Turns a call's outcome into the host's result. A trap after a refused memory growth

@@ -10,12 +10,16 @@ use bytes::Bytes;
 use http_body_util::Full;
 use tests::{Connection, TestHost, fc_request, guests, invoke_request, join_all, text};
 
-/// A scratch folder holding the watched `handler.wasm`.
-fn scratch(name: &str) -> PathBuf {
+/// A host watching `handler.wasm` (version a) in a fresh scratch folder named after
+/// `name`; returns the module's path too.
+fn watched_version_a(name: &str) -> (PathBuf, TestHost) {
     let dir = std::env::temp_dir().join(format!("reload-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    let module = dir.join("handler.wasm");
+    std::fs::copy(guests::VERSION_A, &module).unwrap();
+    let host = watched(&module);
+    (module, host)
 }
 
 /// Replaces `target` by `source` the way cargo does: a new file renamed over it.
@@ -47,10 +51,7 @@ fn watched(module: &Path) -> TestHost {
 
 #[tokio::test]
 async fn twenty_swaps_under_load_fail_no_request() {
-    let dir = scratch("swaps");
-    let module = dir.join("handler.wasm");
-    std::fs::copy(guests::VERSION_A, &module).unwrap();
-    let host = watched(&module);
+    let (module, host) = watched_version_a("swaps");
     let initialize = fc_request("/initialize")
         .body(Full::new(Bytes::new()))
         .unwrap();
@@ -97,10 +98,7 @@ async fn twenty_swaps_under_load_fail_no_request() {
 
 #[tokio::test]
 async fn calls_in_flight_finish_on_the_old_version_which_then_stops() {
-    let dir = scratch("inflight");
-    let module = dir.join("handler.wasm");
-    std::fs::copy(guests::VERSION_A, &module).unwrap();
-    let host = watched(&module);
+    let (module, host) = watched_version_a("inflight");
     let addr = host.addr();
     let slow = tokio::spawn(async move {
         Connection::open(addr)
@@ -129,10 +127,7 @@ async fn calls_in_flight_finish_on_the_old_version_which_then_stops() {
 
 #[tokio::test]
 async fn one_change_reloads_once() {
-    let dir = scratch("once");
-    let module = dir.join("handler.wasm");
-    std::fs::copy(guests::VERSION_A, &module).unwrap();
-    let host = watched(&module);
+    let (module, host) = watched_version_a("once");
     replace(guests::VERSION_B, &module);
     wait_for(&host, "b").await;
     // Compiling reads the file: were that taken for a change, version b would be
@@ -144,10 +139,7 @@ async fn one_change_reloads_once() {
 
 #[tokio::test]
 async fn a_broken_file_keeps_the_old_version_serving() {
-    let dir = scratch("broken");
-    let module = dir.join("handler.wasm");
-    std::fs::copy(guests::VERSION_A, &module).unwrap();
-    let host = watched(&module);
+    let (module, host) = watched_version_a("broken");
     std::fs::write(&module, b"not wasm at all").unwrap();
     // Give the watcher time to try (and fail); the old version must keep answering.
     for _ in 0..20 {
