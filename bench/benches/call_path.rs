@@ -18,7 +18,9 @@ fn batch() -> u32 {
 }
 
 fn request() -> http::Request<Full<Bytes>> {
-    tests::fc_request("/invoke")
+    http::Request::post("/invoke")
+        .header("host", "127.0.0.1")
+        .header("x-fc-control-path", "/invoke")
         .header("x-fc-request-id", "1-67a59f35-150c1267-f381ba1c085c")
         .header("x-fc-function-name", "echo")
         .header("x-fc-function-handler", "index.handler")
@@ -32,7 +34,7 @@ fn request() -> http::Request<Full<Bytes>> {
 }
 
 fn main() -> anyhow::Result<()> {
-    let cli = host::Cli::parse_from(["bootstrap", "--module", tests::guests::ECHO]);
+    let cli = host::Cli::parse_from(["bootstrap", "--module", test_guests::ECHO]);
     let host = host::Host::load(&cli.serve.call, 1, host::LogSink::Discard)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -44,7 +46,7 @@ fn main() -> anyhow::Result<()> {
             // cost of building and dropping one without handling it is taken off.
             let started = Instant::now();
             for _ in 0..batch() {
-                let response = host.router.handle(request()).await;
+                let response = host.router().handle(request()).await;
                 assert_eq!(response.status(), 200);
             }
             let handled = started.elapsed();

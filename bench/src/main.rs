@@ -5,6 +5,7 @@
 //! memory, instance replacement, hot swap. It prints one table and writes it into
 //! BENCHMARKS.md with the command, versions and machine.
 
+mod client;
 mod report;
 mod scenarios;
 mod server;
@@ -74,8 +75,8 @@ async fn run(setup: &Setup, wasmtime_missing: Option<String>) -> anyhow::Result<
     let throughput = setup.throughput()?;
     let wasmtime_serve = setup.wasmtime_serve()?;
     eprintln!("measuring cold starts…");
-    let wasm = module_copy(setup, "cold-wasm", tests::guests::ECHO, false)?;
-    let cwasm = module_copy(setup, "cold-cwasm", tests::guests::ECHO, true)?;
+    let wasm = module_copy(setup, "cold-wasm", test_guests::ECHO, false)?;
+    let cwasm = module_copy(setup, "cold-cwasm", test_guests::ECHO, true)?;
     let cold = (
         cold_start(&setup.native("echo"), 10).await?,
         cold_start(&setup.bootstrap(&wasm, &[])?, 10).await?,

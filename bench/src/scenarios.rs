@@ -3,10 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::client::{Connection, fc_request, invoke_request, invoke_with};
 use anyhow::Context as _;
 use bytes::Bytes;
 use http_body_util::Full;
-use tests::Connection;
 
 use crate::server::{Server, Spec};
 use crate::wrk::{self, Load, Measured};
@@ -51,7 +51,7 @@ impl Setup {
         args.extend_from_slice(extra);
         Ok(Spec::new("bootstrap", &self.bootstrap, &args)
             .env("FC_SERVER_PORT", "0")
-            .env("FC_WASM_LISTEN", "127.0.0.1"))
+            .env("BOOTSTRAP_LISTEN", "127.0.0.1"))
     }
 
     /// The native baseline in `mode` (`echo`, `http-echo` or `hello`).
@@ -106,7 +106,7 @@ impl Setup {
             (
                 "HTTP function (http-hello POST) 64 B, c32",
                 "hello",
-                tests::guests::HTTP_HELLO,
+                test_guests::HTTP_HELLO,
                 Load {
                     path: "/any/path?x=1",
                     body_bytes: 64,
@@ -117,7 +117,7 @@ impl Setup {
             (
                 "HTTP function (http-echo) 64 B, c32",
                 "http-echo",
-                tests::guests::HTTP_ECHO,
+                test_guests::HTTP_ECHO,
                 Load {
                     path: "/any/path?x=1",
                     body_bytes: 64,
@@ -153,7 +153,7 @@ impl Setup {
                 "-Scli",
                 "--addr",
                 "127.0.0.1:0",
-                tests::guests::WASI_HTTP,
+                test_guests::WASI_HTTP,
             ],
         );
         let load = Load {
@@ -167,7 +167,7 @@ impl Setup {
 }
 
 fn guests_echo() -> &'static str {
-    tests::guests::ECHO
+    test_guests::ECHO
 }
 
 /// Sends one request on a fresh connection; returns the body.
@@ -175,7 +175,7 @@ pub(crate) async fn call(
     addr: std::net::SocketAddr,
     request: http::Request<Full<Bytes>>,
 ) -> anyhow::Result<String> {
-    let response = Connection::open(addr).await.send(request).await;
+    let response = Connection::open(addr).await?.send(request).await?;
     anyhow::ensure!(response.status() == 200, "status {}", response.status());
     Ok(String::from_utf8_lossy(response.body()).into_owned())
 }
@@ -192,7 +192,7 @@ pub(crate) async fn cold_start(spec: &Spec, runs: usize) -> anyhow::Result<Durat
     for _ in 0..runs {
         let started = Instant::now();
         let server = Server::start(spec)?;
-        call(server.addr, tests::invoke_request("cold")).await?;
+        call(server.addr, invoke_request("cold")).await?;
         samples.push(started.elapsed());
     }
     Ok(median(samples))
@@ -229,9 +229,9 @@ pub(crate) async fn until_answer(
     limit: Duration,
 ) -> anyhow::Result<Duration> {
     let started = Instant::now();
-    let mut connection = Connection::open(addr).await;
+    let mut connection = Connection::open(addr).await?;
     loop {
-        let response = connection.send(tests::invoke_request("v")).await;
+        let response = connection.send(invoke_request("v")).await?;
         if response.body().starts_with(prefix.as_bytes()) {
             return Ok(started.elapsed());
         }
@@ -285,16 +285,16 @@ impl Setup {
         let short = Duration::from_secs(2);
         let native = Server::start(&self.native("echo"))?;
         wrk::run(native.port(), &load, short, &self.scratch)?;
-        let cwasm = module_copy(self, "memory", tests::guests::ECHO, true)?;
+        let cwasm = module_copy(self, "memory", test_guests::ECHO, true)?;
         let bootstrap = Server::start(&self.bootstrap(&cwasm, &[])?)?;
         wrk::run(bootstrap.port(), &load, short, &self.scratch)?;
-        let compiling = Server::start(&self.bootstrap(tests::guests::ECHO, &[])?)?;
+        let compiling = Server::start(&self.bootstrap(test_guests::ECHO, &[])?)?;
         wrk::run(compiling.port(), &load, short, &self.scratch)?;
-        let many = Server::start(&self.bootstrap(tests::guests::MISBEHAVE, &[])?)?;
-        call(many.addr, tests::invoke_request("id")).await?;
+        let many = Server::start(&self.bootstrap(test_guests::MISBEHAVE, &[])?)?;
+        call(many.addr, invoke_request("id")).await?;
         let one_of_the_32_guest = many.peak_rss_mib()?;
         let calls: Vec<_> = (0..32)
-            .map(|_| tokio::spawn(call(many.addr, tests::invoke_request("sleep:500"))))
+            .map(|_| tokio::spawn(call(many.addr, invoke_request("sleep:500"))))
             .collect();
         let mut ids = std::collections::HashSet::new();
         for call in calls {
@@ -315,22 +315,22 @@ impl Setup {
     /// a warm instance, medians of `rounds`.
     pub(crate) async fn replacement(&self, rounds: usize) -> anyhow::Result<Duration> {
         eprintln!("measuring instance replacement…");
-        let server = Server::start(&self.bootstrap(tests::guests::MISBEHAVE, &[])?)?;
-        let mut connection = Connection::open(server.addr).await;
-        let initialize = tests::fc_request("/initialize").body(Full::new(Bytes::new()))?;
+        let server = Server::start(&self.bootstrap(test_guests::MISBEHAVE, &[])?)?;
+        let mut connection = Connection::open(server.addr).await?;
+        let initialize = fc_request("/initialize").body(Full::new(Bytes::new()))?;
         anyhow::ensure!(
-            connection.send(initialize).await.status() == 200,
+            connection.send(initialize).await?.status() == 200,
             "initialize failed"
         );
         let (mut fresh, mut warm) = (Vec::new(), Vec::new());
         for _ in 0..rounds {
-            let trap = connection.send(tests::invoke_request("unreachable")).await;
+            let trap = connection.send(invoke_request("unreachable")).await?;
             anyhow::ensure!(trap.status() == 404, "the trap did not trap");
             let started = Instant::now();
-            connection.send(tests::invoke_request("inits")).await;
+            connection.send(invoke_request("inits")).await?;
             fresh.push(started.elapsed());
             let started = Instant::now();
-            connection.send(tests::invoke_request("inits")).await;
+            connection.send(invoke_request("inits")).await?;
             warm.push(started.elapsed());
         }
         Ok(median(fresh).saturating_sub(median(warm)))
@@ -339,14 +339,14 @@ impl Setup {
     /// From writing a new module file to the new version answering, median of `swaps`.
     pub(crate) async fn hot_swap(&self, swaps: usize) -> anyhow::Result<Duration> {
         eprintln!("measuring hot swap…");
-        let module = PathBuf::from(module_copy(self, "swap", tests::guests::VERSION_A, false)?);
+        let module = PathBuf::from(module_copy(self, "swap", test_guests::VERSION_A, false)?);
         let server = Server::start(&self.bootstrap(&module.display().to_string(), &["--watch"])?)?;
         let mut samples = Vec::with_capacity(swaps);
         for swap in 0..swaps {
             let (source, version) = if swap % 2 == 0 {
-                (tests::guests::VERSION_B, "b")
+                (test_guests::VERSION_B, "b")
             } else {
-                (tests::guests::VERSION_A, "a")
+                (test_guests::VERSION_A, "a")
             };
             // Let the watcher settle between swaps.
             tokio::time::sleep(Duration::from_millis(200)).await;
@@ -361,12 +361,12 @@ impl Setup {
     /// How late a busy loop is stopped after a 1 s function timeout, median of `runs`.
     pub(crate) async fn timeout_margin(&self, runs: usize) -> anyhow::Result<Duration> {
         eprintln!("measuring the timeout margin…");
-        let server = Server::start(&self.bootstrap(tests::guests::MISBEHAVE, &[])?)?;
+        let server = Server::start(&self.bootstrap(test_guests::MISBEHAVE, &[])?)?;
         let mut samples = Vec::with_capacity(runs);
         for _ in 0..runs {
-            let request = tests::invoke_with("loop", &[("x-fc-function-timeout", "1")]);
+            let request = invoke_with("loop", &[("x-fc-function-timeout", "1")]);
             let started = Instant::now();
-            let response = Connection::open(server.addr).await.send(request).await;
+            let response = Connection::open(server.addr).await?.send(request).await?;
             anyhow::ensure!(response.status() == 404, "the loop was not stopped");
             samples.push(started.elapsed().saturating_sub(Duration::from_secs(1)));
         }

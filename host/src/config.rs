@@ -1,5 +1,10 @@
-//! Command-line flags and environment variables: one struct, with the defaults as
-//! named constants and the rules for the port and the module's location.
+//! Command-line flags, environment variables and the optional config file: one clap
+//! struct, with every default a named constant, resolved once at start.
+//!
+//! Precedence: flag > environment variable > config file > default. FC reserves the
+//! `FC_` prefix for its own variables, so `bootstrap`'s settings are `BOOTSTRAP_*`;
+//! of FC's variables it reads `FC_SERVER_PORT`, `FC_CUSTOM_LISTEN_PORT` and
+//! `FC_FUNC_CODE_PATH`.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -9,39 +14,45 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
 
 use crate::fc::limits;
-use crate::{policy, sandbox};
+use crate::policy::{self, TimeLimit, parse_duration};
+use crate::sandbox;
 
 /// Port used when neither `--port` nor the platform's variables name one.
-pub const DEFAULT_PORT: u16 = 9000;
+pub(crate) const DEFAULT_PORT: u16 = 9000;
 /// Default most live instances: see [`ServeArgs::max_instances`] and the README.
-pub const DEFAULT_MAX_INSTANCES: usize = 32;
+pub(crate) const DEFAULT_MAX_INSTANCES: usize = 32;
 /// The module file name looked for beside the executable and in the code directory.
-pub const MODULE_FILE_NAME: &str = "handler.wasm";
-/// The platform's port variable.
-pub const ENV_SERVER_PORT: &str = "FC_SERVER_PORT";
-/// The port variable of FC 3.0's configurable port.
-pub const ENV_CUSTOM_LISTEN_PORT: &str = "FC_CUSTOM_LISTEN_PORT";
-/// Where the platform unpacks the code.
-pub const ENV_CODE_PATH: &str = "FC_FUNC_CODE_PATH";
+pub(crate) const MODULE_FILE_NAME: &str = "handler.wasm";
+/// The config file looked for beside the executable and in the code directory.
+pub(crate) const CONFIG_FILE_NAME: &str = "bootstrap.toml";
+/// The prefix of `bootstrap`'s own environment variables.
+pub(crate) const ENV_PREFIX: &str = "BOOTSTRAP_";
+/// The prefix earlier versions used; FC refuses to set such variables.
+pub(crate) const LEGACY_ENV_PREFIX: &str = "FC_WASM_";
 
 /// `bootstrap`: a Function Compute custom runtime that runs a WebAssembly component.
 ///
-/// It serves the platform's /initialize, /invoke and lifecycle calls by calling the
-/// exports of `handler.wasm`. Every flag can also be set by the environment variable
-/// shown beside it.
+/// It serves the platform's /initialize, /invoke, HTTP and lifecycle calls by calling
+/// the exports of `handler.wasm`. Every setting is a flag, an environment variable
+/// (shown beside it) or a line of the config file (`bootstrap.toml`, keys are the flag
+/// names); a flag wins over the environment, which wins over the file.
 #[derive(Debug, Parser)]
 #[command(
     name = "bootstrap",
     version,
     about,
     long_about,
-    after_help = "Environment only: RUST_LOG filters the host's diagnostics on stderr \
-                  (default info); FC_WASM_PERFMAP=1 writes /tmp/perf-<pid>.map for perf."
+    after_help = "Environment only: RUST_LOG filters the host's diagnostics on stderr (default info)."
 )]
 pub struct Cli {
     /// A command other than serving.
     #[command(subcommand)]
     pub command: Option<Command>,
+
+    /// The config file. [default: bootstrap.toml beside the executable, else in
+    /// $FC_FUNC_CODE_PATH, when there is one]
+    #[arg(long, env = "BOOTSTRAP_CONFIG", global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// Server settings (when no command is given).
     #[command(flatten)]
@@ -70,18 +81,30 @@ pub struct ServeArgs {
     #[arg(long)]
     pub port: Option<u16>,
 
+    /// The platform's port variable (FC sets it).
+    #[arg(long = "fc-server-port", env = "FC_SERVER_PORT", hide = true)]
+    pub fc_server_port: Option<String>,
+
+    /// The port variable of FC 3.0's configurable port.
+    #[arg(
+        long = "fc-custom-listen-port",
+        env = "FC_CUSTOM_LISTEN_PORT",
+        hide = true
+    )]
+    pub fc_custom_listen_port: Option<String>,
+
     /// IP address to listen on.
-    #[arg(long, env = "FC_WASM_LISTEN", default_value = "0.0.0.0")]
+    #[arg(long, env = "BOOTSTRAP_LISTEN", default_value = "0.0.0.0")]
     pub listen: IpAddr,
 
     /// Reload the module when its file changes (calls in flight finish on the old
     /// version). SIGHUP reloads it too, with or without this flag.
-    #[arg(long, env = "FC_WASM_WATCH")]
+    #[arg(long, env = "BOOTSTRAP_WATCH")]
     pub watch: bool,
 
     /// Most guest instances alive at once, so most calls running at once; more wait.
     /// Set it to the function's instance concurrency.
-    #[arg(long, env = "FC_WASM_MAX_INSTANCES", default_value_t = DEFAULT_MAX_INSTANCES,
+    #[arg(long, env = "BOOTSTRAP_MAX_INSTANCES", default_value_t = DEFAULT_MAX_INSTANCES,
           value_parser = parse_max_instances)]
     pub max_instances: usize,
 
@@ -95,73 +118,88 @@ pub struct ServeArgs {
 pub struct CallArgs {
     /// The handler component (.wasm, or a precompiled .cwasm).
     /// [default: handler.wasm beside the executable, else in $FC_FUNC_CODE_PATH]
-    #[arg(long, env = "FC_WASM_MODULE")]
+    #[arg(long, env = "BOOTSTRAP_MODULE")]
     pub module: Option<PathBuf>,
 
+    /// Where the platform unpacked the code (FC sets it).
+    #[arg(long = "fc-func-code-path", env = "FC_FUNC_CODE_PATH", hide = true)]
+    pub fc_code_path: Option<PathBuf>,
+
     /// Largest request body of a synchronous call, in bytes (FC: 32 MB).
-    #[arg(long, env = "FC_WASM_MAX_BODY_BYTES", default_value_t = limits::DEFAULT_MAX_BODY_BYTES)]
+    #[arg(long, env = "BOOTSTRAP_MAX_BODY_BYTES", default_value_t = limits::DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
 
     /// Largest request body of an asynchronous call (`x-fc-invocation-type: Async`),
     /// in bytes (FC: 128 KB).
-    #[arg(long, env = "FC_WASM_MAX_ASYNC_BODY_BYTES",
+    #[arg(long, env = "BOOTSTRAP_MAX_ASYNC_BODY_BYTES",
           default_value_t = limits::DEFAULT_MAX_ASYNC_BODY_BYTES)]
     pub max_async_body_bytes: usize,
 
     /// Largest total of request header names and values, in bytes (FC: 8 KB).
-    #[arg(long, env = "FC_WASM_MAX_HEADER_BYTES", default_value_t = limits::DEFAULT_MAX_HEADER_BYTES)]
+    #[arg(long, env = "BOOTSTRAP_MAX_HEADER_BYTES", default_value_t = limits::DEFAULT_MAX_HEADER_BYTES)]
     pub max_header_bytes: usize,
 
     /// Largest request path plus query, in bytes (FC: 4 KB).
-    #[arg(long, env = "FC_WASM_MAX_PATH_BYTES", default_value_t = limits::DEFAULT_MAX_PATH_BYTES)]
+    #[arg(long, env = "BOOTSTRAP_MAX_PATH_BYTES", default_value_t = limits::DEFAULT_MAX_PATH_BYTES)]
     pub max_path_bytes: usize,
 
     /// Largest response body, in bytes (as large as the largest request body).
-    #[arg(long, env = "FC_WASM_MAX_RESPONSE_BYTES", default_value_t = limits::DEFAULT_MAX_RESPONSE_BYTES)]
+    #[arg(long, env = "BOOTSTRAP_MAX_RESPONSE_BYTES", default_value_t = limits::DEFAULT_MAX_RESPONSE_BYTES)]
     pub max_response_bytes: usize,
 
-    /// Function timeout in seconds, overriding x-fc-function-timeout; 0 for none.
-    /// [default: x-fc-function-timeout, else 60]
-    #[arg(long, env = "FC_WASM_FUNCTION_TIMEOUT")]
-    pub function_timeout: Option<u64>,
+    /// Function timeout (`30s`, `2m`, or `none`), overriding x-fc-function-timeout.
+    /// [default: x-fc-function-timeout (at most FC's 86400 s), else 60s]
+    #[arg(long, env = "BOOTSTRAP_FUNCTION_TIMEOUT", value_name = "DURATION|none")]
+    pub function_timeout: Option<TimeLimit>,
 
-    /// Initializer timeout in seconds, overriding x-fc-initialization-timeout; 0 for
-    /// none. [default: x-fc-initialization-timeout, else 60]
-    #[arg(long, env = "FC_WASM_INITIALIZATION_TIMEOUT")]
-    pub initialization_timeout: Option<u64>,
+    /// Initializer timeout (`30s`, or `none`), overriding x-fc-initialization-timeout.
+    /// [default: x-fc-initialization-timeout (at most FC's 300 s), else 60s]
+    #[arg(
+        long,
+        env = "BOOTSTRAP_INITIALIZATION_TIMEOUT",
+        value_name = "DURATION|none"
+    )]
+    pub initialization_timeout: Option<TimeLimit>,
 
-    /// Timeout of the pre-freeze and pre-stop hooks, in seconds.
-    #[arg(long, env = "FC_WASM_HOOK_TIMEOUT", default_value_t = policy::DEFAULT_HOOK_TIMEOUT.as_secs())]
-    pub hook_timeout: u64,
+    /// Timeout of the pre-freeze and pre-stop hooks.
+    #[arg(long, env = "BOOTSTRAP_HOOK_TIMEOUT", value_name = "DURATION",
+          default_value = "3s", value_parser = parse_duration)]
+    pub hook_timeout: Duration,
 
-    /// How long a call waits for a free instance before it gets 503, in seconds.
-    #[arg(long, env = "FC_WASM_QUEUE_TIMEOUT", default_value_t = policy::DEFAULT_QUEUE_TIMEOUT.as_secs())]
-    pub queue_timeout: u64,
+    /// How long a call waits for a free instance before it gets 503.
+    #[arg(long, env = "BOOTSTRAP_QUEUE_TIMEOUT", value_name = "DURATION",
+          default_value = "30s", value_parser = parse_duration)]
+    pub queue_timeout: Duration,
 
-    /// Cap on each guest linear memory in MB, overriding x-fc-function-memory.
-    /// [default: x-fc-function-memory, else 4096]
-    #[arg(long, env = "FC_WASM_MEMORY_LIMIT_MB")]
+    /// The function's memory in MB, overriding x-fc-function-memory.
+    /// [default: x-fc-function-memory (at most FC's 32 GB), else 4096]
+    #[arg(long, env = "BOOTSTRAP_MEMORY_LIMIT_MB")]
     pub memory_limit_mb: Option<u64>,
 
     /// Hosts the guest may connect to: comma-separated `host`, `host:port`,
     /// `*.domain[:port]` or IP entries; `none` for no network. [default: anywhere]
-    #[arg(long, env = "FC_WASM_ALLOW_NET")]
+    #[arg(long, env = "BOOTSTRAP_ALLOW_NET")]
     pub allow_net: Option<String>,
 
     /// Environment variables to withhold from the guest (comma-separated names).
-    /// `FC_WASM_*` and `RUST_LOG` are always withheld.
-    #[arg(long, env = "FC_WASM_WITHHOLD_ENV", value_delimiter = ',')]
+    /// `BOOTSTRAP_*` and `RUST_LOG` are always withheld.
+    #[arg(long, env = "BOOTSTRAP_WITHHOLD_ENV", value_delimiter = ',')]
     pub withhold_env: Vec<String>,
 
     /// Directory the guest sees read-only at /code.
     /// [default: $FC_FUNC_CODE_PATH, else the module's directory]
-    #[arg(long, env = "FC_WASM_CODE_DIR")]
+    #[arg(long, env = "BOOTSTRAP_CODE_DIR")]
     pub code_dir: Option<PathBuf>,
 
     /// Where each instance's private /tmp is made (emptied when the instance goes).
     /// [default: the system temp directory]
-    #[arg(long, env = "FC_WASM_TMP_DIR")]
+    #[arg(long, env = "BOOTSTRAP_TMP_DIR")]
     pub tmp_dir: Option<PathBuf>,
+
+    /// Write /tmp/perf-<pid>.map, so `perf report` names the guest's JIT-compiled
+    /// functions (for profiling).
+    #[arg(long, env = "BOOTSTRAP_PERF_MAP")]
+    pub perf_map: bool,
 }
 
 impl CallArgs {
@@ -181,8 +219,8 @@ impl CallArgs {
         policy::CallPolicy {
             function_timeout: self.function_timeout,
             initialization_timeout: self.initialization_timeout,
-            hook_timeout: Duration::from_secs(self.hook_timeout),
-            queue_timeout: Duration::from_secs(self.queue_timeout),
+            hook_timeout: self.hook_timeout,
+            queue_timeout: self.queue_timeout,
             memory_mb: self.memory_limit_mb,
         }
     }
@@ -201,7 +239,7 @@ impl CallArgs {
         let code_dir = self
             .code_dir
             .clone()
-            .or_else(|| std::env::var_os(ENV_CODE_PATH).map(PathBuf::from))
+            .or_else(|| self.fc_code_path.clone())
             .or_else(|| module.parent().map(Path::to_path_buf))
             .filter(|dir| dir.is_dir());
         let tmp_root = self
@@ -218,6 +256,23 @@ impl CallArgs {
     }
 }
 
+impl ServeArgs {
+    /// The port to listen on: `--port`, else `$FC_SERVER_PORT`, else
+    /// `$FC_CUSTOM_LISTEN_PORT`, else 9000. Empty variables count as unset.
+    pub fn port(&self) -> anyhow::Result<u16> {
+        resolve_port(
+            self.port,
+            &[
+                ("FC_SERVER_PORT", self.fc_server_port.as_deref()),
+                (
+                    "FC_CUSTOM_LISTEN_PORT",
+                    self.fc_custom_listen_port.as_deref(),
+                ),
+            ],
+        )
+    }
+}
+
 /// Most instances: a whole number from 1 to 65535.
 fn parse_max_instances(value: &str) -> Result<usize, String> {
     match value.parse::<u16>() {
@@ -226,20 +281,15 @@ fn parse_max_instances(value: &str) -> Result<usize, String> {
     }
 }
 
-/// The port to listen on: the flag, else `$FC_SERVER_PORT`, else
-/// `$FC_CUSTOM_LISTEN_PORT`, else 9000. Empty variables count as unset.
-pub fn resolve_port(
-    flag: Option<u16>,
-    env: impl Fn(&str) -> Option<String>,
-) -> anyhow::Result<u16> {
+/// The flag's port, else the first non-empty variable's, else [`DEFAULT_PORT`].
+fn resolve_port(flag: Option<u16>, variables: &[(&str, Option<&str>)]) -> anyhow::Result<u16> {
     if let Some(port) = flag {
         return Ok(port);
     }
-    for name in [ENV_SERVER_PORT, ENV_CUSTOM_LISTEN_PORT] {
-        match env(name) {
-            Some(value) if !value.trim().is_empty() => {
+    for (name, value) in variables {
+        match value.map(str::trim) {
+            Some(value) if !value.is_empty() => {
                 return value
-                    .trim()
                     .parse()
                     .with_context(|| format!("`{name}` is not a port number: `{value}`"));
             }
@@ -249,9 +299,9 @@ pub fn resolve_port(
     Ok(DEFAULT_PORT)
 }
 
-/// The module to load: the flag (or `$FC_WASM_MODULE`) as given, else the first
+/// The module to load: the flag (or `$BOOTSTRAP_MODULE`) as given, else the first
 /// `handler.wasm` that exists beside the executable or in the code directory.
-pub fn locate_module(
+pub(crate) fn locate_module(
     flag: Option<&Path>,
     exe_dir: Option<&Path>,
     code_dir: Option<&Path>,
@@ -272,7 +322,7 @@ pub fn locate_module(
         .map(|p| format!("`{}`", p.display()))
         .collect();
     bail!(
-        "no module found: pass --module or set FC_WASM_MODULE (looked for {})",
+        "no module found: pass --module or set BOOTSTRAP_MODULE (looked for {})",
         if looked.is_empty() {
             "nothing".to_string()
         } else {
@@ -281,50 +331,88 @@ pub fn locate_module(
     )
 }
 
+/// Names of leftover `FC_WASM_*` variables (which FC does not let a user set, and this
+/// version no longer reads), each with the variable that replaced it.
+pub(crate) fn legacy_variables(vars: impl IntoIterator<Item = String>) -> Vec<(String, String)> {
+    vars.into_iter()
+        .filter_map(|name| {
+            let setting = name.strip_prefix(LEGACY_ENV_PREFIX)?;
+            Some((name.clone(), format!("{ENV_PREFIX}{setting}")))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v.to_string())
-        }
-    }
-
     #[test]
     fn port_precedence() {
-        let both = [(ENV_SERVER_PORT, "9100"), (ENV_CUSTOM_LISTEN_PORT, "9200")];
-        assert_eq!(resolve_port(Some(1), env(&both)).unwrap(), 1);
-        assert_eq!(resolve_port(None, env(&both)).unwrap(), 9100);
-        assert_eq!(
-            resolve_port(None, env(&[(ENV_CUSTOM_LISTEN_PORT, "9200")])).unwrap(),
-            9200
-        );
-        assert_eq!(resolve_port(None, env(&[])).unwrap(), DEFAULT_PORT);
+        let both = [
+            ("FC_SERVER_PORT", Some("9100")),
+            ("FC_CUSTOM_LISTEN_PORT", Some("9200")),
+        ];
+        assert_eq!(resolve_port(Some(1), &both).unwrap(), 1);
+        assert_eq!(resolve_port(None, &both).unwrap(), 9100);
+        let custom = [
+            ("FC_SERVER_PORT", None),
+            ("FC_CUSTOM_LISTEN_PORT", Some("9200")),
+        ];
+        assert_eq!(resolve_port(None, &custom).unwrap(), 9200);
+        assert_eq!(resolve_port(None, &[]).unwrap(), DEFAULT_PORT);
     }
 
     #[test]
     fn empty_port_variable_is_unset() {
-        let vars = [(ENV_SERVER_PORT, ""), (ENV_CUSTOM_LISTEN_PORT, "9200")];
-        assert_eq!(resolve_port(None, env(&vars)).unwrap(), 9200);
+        let vars = [
+            ("FC_SERVER_PORT", Some(" ")),
+            ("FC_CUSTOM_LISTEN_PORT", Some("9200")),
+        ];
+        assert_eq!(resolve_port(None, &vars).unwrap(), 9200);
     }
 
     #[test]
     fn port_zero_is_allowed() {
         assert_eq!(
-            resolve_port(None, env(&[(ENV_SERVER_PORT, "0")])).unwrap(),
+            resolve_port(None, &[("FC_SERVER_PORT", Some("0"))]).unwrap(),
             0
         );
     }
 
     #[test]
     fn malformed_port_names_the_variable() {
-        let err = resolve_port(None, env(&[(ENV_SERVER_PORT, "http")])).unwrap_err();
+        let err = resolve_port(None, &[("FC_SERVER_PORT", Some("http"))]).unwrap_err();
         assert_eq!(format!("{err:#}").lines().count(), 1);
         assert!(format!("{err:#}").contains("`FC_SERVER_PORT` is not a port number: `http`"));
+    }
+
+    #[test]
+    fn the_port_variables_are_read_through_clap() {
+        let cli = Cli::try_parse_from(["bootstrap", "--fc-server-port", "9100"]).unwrap();
+        assert_eq!(cli.serve.port().unwrap(), 9100);
+    }
+
+    #[test]
+    fn durations_take_units_and_none() {
+        let cli = Cli::try_parse_from([
+            "bootstrap",
+            "--function-timeout",
+            "none",
+            "--initialization-timeout",
+            "90s",
+            "--hook-timeout",
+            "1500ms",
+        ])
+        .unwrap();
+        let call = cli.serve.call;
+        assert_eq!(call.function_timeout, Some(TimeLimit::Unlimited));
+        assert_eq!(
+            call.initialization_timeout,
+            Some(TimeLimit::After(Duration::from_secs(90)))
+        );
+        assert_eq!(call.hook_timeout, Duration::from_millis(1500));
+        assert_eq!(call.queue_timeout, policy::DEFAULT_QUEUE_TIMEOUT);
+        assert!(Cli::try_parse_from(["bootstrap", "--hook-timeout", "soon"]).is_err());
     }
 
     #[test]
@@ -335,22 +423,18 @@ mod tests {
 
     #[test]
     fn module_found_beside_exe_then_in_code_dir() {
-        let exe = std::env::temp_dir().join(format!("locate-exe-{}", std::process::id()));
-        let code = std::env::temp_dir().join(format!("locate-code-{}", std::process::id()));
-        std::fs::create_dir_all(&exe).unwrap();
-        std::fs::create_dir_all(&code).unwrap();
-        std::fs::write(code.join(MODULE_FILE_NAME), b"").unwrap();
+        let exe = tempfile::tempdir().unwrap();
+        let code = tempfile::tempdir().unwrap();
+        std::fs::write(code.path().join(MODULE_FILE_NAME), b"").unwrap();
         assert_eq!(
-            locate_module(None, Some(&exe), Some(&code)).unwrap(),
-            code.join(MODULE_FILE_NAME)
+            locate_module(None, Some(exe.path()), Some(code.path())).unwrap(),
+            code.path().join(MODULE_FILE_NAME)
         );
-        std::fs::write(exe.join(MODULE_FILE_NAME), b"").unwrap();
+        std::fs::write(exe.path().join(MODULE_FILE_NAME), b"").unwrap();
         assert_eq!(
-            locate_module(None, Some(&exe), Some(&code)).unwrap(),
-            exe.join(MODULE_FILE_NAME)
+            locate_module(None, Some(exe.path()), Some(code.path())).unwrap(),
+            exe.path().join(MODULE_FILE_NAME)
         );
-        std::fs::remove_dir_all(&exe).unwrap();
-        std::fs::remove_dir_all(&code).unwrap();
     }
 
     #[test]
@@ -359,6 +443,18 @@ mod tests {
         assert!(
             err.to_string().contains("`/nonexistent/a/handler.wasm`"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn legacy_variables_name_their_replacement() {
+        let found = legacy_variables(["FC_WASM_MAX_INSTANCES".into(), "FC_REGION".into()]);
+        assert_eq!(
+            found,
+            [(
+                "FC_WASM_MAX_INSTANCES".to_string(),
+                "BOOTSTRAP_MAX_INSTANCES".to_string()
+            )]
         );
     }
 }

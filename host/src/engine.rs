@@ -18,14 +18,14 @@ use crate::state::HostState;
 /// How often the epoch advances. A running guest yields to the scheduler at each tick,
 /// so a tick bounds both how long a looping guest can hold a worker thread and how late
 /// a deadline can fire.
-pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);
 
 /// Pool slots reserved beyond two generations of instances (hot swap overlap).
 const SPARE_SLOTS: u32 = 4;
 
 /// The wasmtime engine and linker shared by every module generation.
 #[derive(Clone)]
-pub struct WasmEngine {
+pub(crate) struct WasmEngine {
     engine: Engine,
     linker: Arc<Linker<HostState>>,
     _ticker: Arc<EpochTicker>,
@@ -39,9 +39,9 @@ impl std::fmt::Debug for WasmEngine {
 
 impl WasmEngine {
     /// Builds an engine whose pooling allocator has room for `max_instances` live
-    /// instances of two module generations at once.
-    pub fn new(max_instances: usize) -> anyhow::Result<Self> {
-        let engine = Engine::new(&engine_config(max_instances)?)?;
+    /// instances of two module generations at once. With `perf_map`, wasmtime writes `/tmp/perf-<pid>.map` for `perf`.
+    pub(crate) fn new(max_instances: usize, perf_map: bool) -> anyhow::Result<Self> {
+        let engine = Engine::new(&engine_config(max_instances, perf_map)?)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
@@ -54,17 +54,12 @@ impl WasmEngine {
         })
     }
 
-    /// The underlying wasmtime engine.
-    pub fn engine(&self) -> &Engine {
-        &self.engine
-    }
-
     /// Loads and links the component at `path`, and finds out which handler
     /// interfaces it exports. A precompiled file (`bootstrap compile`) is mapped
     /// instead of compiling: `path` itself if it is one, or `<stem>.cwasm` beside it
     /// when that is at least as new. One this engine cannot use (another wasmtime
     /// version or configuration) is rejected with the reason, never loaded.
-    pub fn load(&self, path: &Path) -> anyhow::Result<Module> {
+    pub(crate) fn load(&self, path: &Path) -> anyhow::Result<Module> {
         let component = self.component(path)?;
         self.link(path, component)
     }
@@ -116,7 +111,7 @@ impl WasmEngine {
     }
 
     /// Compiles the component at `wasm` into wasmtime's precompiled form at `output`.
-    pub fn precompile(&self, wasm: &Path, output: &Path) -> anyhow::Result<()> {
+    pub(crate) fn precompile(&self, wasm: &Path, output: &Path) -> anyhow::Result<()> {
         let bytes =
             std::fs::read(wasm).with_context(|| format!("cannot read `{}`", wasm.display()))?;
         let compiled = self
@@ -155,7 +150,7 @@ impl WasmEngine {
 
 /// Where `bootstrap compile` puts, and the host looks for, a module's precompiled form:
 /// `handler.wasm` → `handler.cwasm`.
-pub fn precompiled_path(module: &Path) -> PathBuf {
+pub(crate) fn precompiled_path(module: &Path) -> PathBuf {
     module.with_extension("cwasm")
 }
 
@@ -168,10 +163,10 @@ fn is_fresh(derived: &Path, source: &Path) -> bool {
     }
 }
 
-fn engine_config(max_instances: usize) -> anyhow::Result<Config> {
+fn engine_config(max_instances: usize, perf_map: bool) -> anyhow::Result<Config> {
     let mut config = Config::new();
     // For profiling guests with `perf`: JIT code symbols in /tmp/perf-<pid>.map.
-    if std::env::var_os("FC_WASM_PERFMAP").is_some_and(|v| v == "1") {
+    if perf_map {
         config.profiler(wasmtime::ProfilingStrategy::PerfMap);
     }
     config
@@ -201,7 +196,7 @@ fn pooling_config(max_instances: usize) -> anyhow::Result<PoolingAllocationConfi
 }
 
 /// A compiled, linked component: one generation of the user's module.
-pub struct Module {
+pub(crate) struct Module {
     path: PathBuf,
     pre: InstancePre<HostState>,
     exports: Exports,
@@ -220,12 +215,12 @@ impl std::fmt::Debug for Module {
 
 impl Module {
     /// Where the module was loaded from.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// The handler interfaces the module exports.
-    pub fn exports(&self) -> &Exports {
+    pub(crate) fn exports(&self) -> &Exports {
         &self.exports
     }
 
@@ -236,7 +231,7 @@ impl Module {
 
 /// Which handler interfaces a component exports, with their pre-resolved indices.
 #[derive(Clone)]
-pub struct Exports {
+pub(crate) struct Exports {
     pub(crate) event: Option<event_handler::GuestIndices>,
     pub(crate) lifecycle: Option<lifecycle::GuestIndices>,
     pub(crate) http: Option<http_handler::GuestIndices>,
@@ -251,7 +246,7 @@ impl std::fmt::Debug for Exports {
 
 impl Exports {
     /// The interface names the host looks for.
-    pub const NAMES: [&str; 4] = [
+    pub(crate) const NAMES: [&str; 4] = [
         "fc:runtime/event-handler@0.1.0",
         "fc:runtime/http-handler@0.1.0",
         "wasi:http/incoming-handler@0.2.x",
@@ -271,13 +266,8 @@ impl Exports {
         self.event.is_none() && self.http.is_none() && self.wasi_http.is_none()
     }
 
-    /// Whether HTTP-function requests can be served.
-    pub fn serves_http(&self) -> bool {
-        self.http.is_some() || self.wasi_http.is_some()
-    }
-
     /// Names of the exported interfaces, for messages.
-    pub fn names(&self) -> Vec<&'static str> {
+    pub(crate) fn names(&self) -> Vec<&'static str> {
         let present = [
             self.event.is_some(),
             self.http.is_some(),

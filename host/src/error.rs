@@ -1,4 +1,5 @@
-//! `HostError`: every way a request can fail, and the FC response each one becomes.
+//! `HostError`: every way a call can fail, and the FC response each one becomes for
+//! the kind of call that failed.
 
 use std::time::Duration;
 
@@ -6,11 +7,16 @@ use bytes::Bytes;
 use http::StatusCode;
 use wasmtime::WasmBacktrace;
 
-use crate::bindings::GuestError;
-use crate::fc::response::{FunctionErrorBody, PlatformErrorBody, function_error, platform_error};
+use crate::fc::Phase;
+use crate::fc::http::BadResponse;
+use crate::fc::limits::RequestError;
+use crate::fc::response::{
+    FUNCTION_FAILURE, FunctionErrorBody, HTTP_FUNCTION_FAILURE, PlatformErrorBody, function_error,
+    platform_error,
+};
 
-/// A failed request. Function failures (the guest's fault) answer 404 with
-/// `x-fc-status: 404`; request problems answer 4xx in the platform's error shape.
+/// A failed call. Function failures (the guest's fault) answer with the FC function
+/// error; request problems and overload answer in the platform's error shape.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum HostError {
@@ -33,10 +39,10 @@ pub enum HostError {
         frames: Vec<String>,
     },
     /// The call ran past its deadline and was stopped.
-    #[error("{what} timed out after {} seconds", limit.as_secs_f64())]
+    #[error("{} timed out after {} seconds", phase.subject(), limit.as_secs_f64())]
     Timeout {
-        /// What timed out: `Function`, `Initializer`, `PreFreeze hook`, `PreStop hook`.
-        what: &'static str,
+        /// The call that timed out.
+        phase: Phase,
         /// The limit it ran past.
         limit: Duration,
     },
@@ -58,18 +64,21 @@ pub enum HostError {
         /// How long the call waited.
         waited: Duration,
     },
+    /// `bootstrap` is stopping and takes no new calls.
+    #[error("bootstrap is shutting down")]
+    ShuttingDown,
     /// The module does not export what this call needs.
     #[error("the module does not export `{0}`")]
     MissingExport(&'static str),
-    /// A new instance could not be created or initialized.
+    /// A new instance could not be created.
     #[error("cannot create an instance: {0}")]
     Instantiate(String),
     /// The request is malformed or over a limit (400 `InvalidArgument`).
-    #[error("{0}")]
-    InvalidArgument(String),
+    #[error(transparent)]
+    InvalidArgument(#[from] RequestError),
     /// The guest's response cannot be sent as it is (502 `BadResponse`).
-    #[error("{0}")]
-    BadResponse(String),
+    #[error(transparent)]
+    BadResponse(#[from] BadResponse),
 }
 
 impl HostError {
@@ -101,16 +110,9 @@ impl HostError {
         match self {
             HostError::Handler { error_type, .. } => error_type,
             HostError::Trap { .. } => "WasmTrap",
-            HostError::Timeout {
-                what: "Function", ..
-            } => "FunctionTimeout",
-            HostError::Timeout {
-                what: "Initializer",
-                ..
-            } => "InitializationTimeout",
-            HostError::Timeout { .. } => "HookTimeout",
+            HostError::Timeout { phase, .. } => phase.timeout_error_type(),
             HostError::OutOfMemory { .. } => "OutOfMemory",
-            HostError::Busy { .. } => "ServiceUnavailable",
+            HostError::Busy { .. } | HostError::ShuttingDown => "ServiceUnavailable",
             HostError::MissingExport(_) => "MissingExport",
             HostError::Instantiate(_) => "InstantiationError",
             HostError::InvalidArgument(_) => "InvalidArgument",
@@ -118,49 +120,32 @@ impl HostError {
         }
     }
 
-    /// The FC response for this error.
-    pub fn to_response(&self) -> http::Response<Bytes> {
-        let message = self.to_string();
+    /// The FC response to a failed call of `phase`. Lifecycle calls (`/initialize`,
+    /// hooks) always get the 404 function-failure shape, never 5xx, since a 5xx makes
+    /// FC restart the instance; a failed HTTP function answers 502.
+    pub fn to_response(&self, phase: Phase) -> http::Response<Bytes> {
+        let platform = |status| self.platform_response(status);
         match self {
-            HostError::InvalidArgument(_) => {
-                self.platform_response(StatusCode::BAD_REQUEST, &message)
+            _ if phase.is_lifecycle() => self.function_response(FUNCTION_FAILURE),
+            HostError::InvalidArgument(_) => platform(StatusCode::BAD_REQUEST),
+            HostError::BadResponse(_) => platform(StatusCode::BAD_GATEWAY),
+            HostError::Busy { .. } | HostError::ShuttingDown => {
+                platform(StatusCode::SERVICE_UNAVAILABLE)
             }
-            HostError::BadResponse(_) => self.platform_response(StatusCode::BAD_GATEWAY, &message),
-            HostError::Busy { .. } => {
-                self.platform_response(StatusCode::SERVICE_UNAVAILABLE, &message)
-            }
-            HostError::Handler {
-                message,
-                stack_trace,
-                ..
-            } => self.function_response(message, stack_trace),
-            HostError::Trap { message, frames } => self.function_response(message, frames),
-            _ => self.function_response(&message, &[]),
-        }
-    }
-
-    /// The response to a lifecycle call (`/initialize`, hooks): always the 404
-    /// function-failure shape, never 5xx, since a 5xx makes FC restart the instance.
-    pub fn to_hook_response(&self) -> http::Response<Bytes> {
-        match self {
-            HostError::Handler {
-                message,
-                stack_trace,
-                ..
-            } => self.function_response(message, stack_trace),
-            HostError::Trap { message, frames } => self.function_response(message, frames),
-            _ => self.function_response(&self.to_string(), &[]),
+            _ if phase == Phase::HttpInvoke => self.function_response(HTTP_FUNCTION_FAILURE),
+            _ => self.function_response(FUNCTION_FAILURE),
         }
     }
 
     /// A platform-shaped error. Server errors also carry `x-fc-status: 404`, so an
     /// event invocation can never be mistaken for a success.
-    fn platform_response(&self, status: StatusCode, message: &str) -> http::Response<Bytes> {
+    fn platform_response(&self, status: StatusCode) -> http::Response<Bytes> {
+        let message = self.to_string();
         let mut response = platform_error(
             status,
             &PlatformErrorBody {
                 code: self.error_type(),
-                message,
+                message: &message,
             },
         );
         if status.is_server_error() {
@@ -172,27 +157,21 @@ impl HostError {
         response
     }
 
-    fn function_response(&self, message: &str, stack_trace: &[String]) -> http::Response<Bytes> {
-        function_error(&FunctionErrorBody {
-            error_message: message,
-            error_type: self.error_type(),
-            stack_trace,
-        })
-    }
-}
-
-impl From<GuestError> for HostError {
-    fn from(error: GuestError) -> Self {
-        let error_type = if error.error_type.is_empty() {
-            "HandlerError".to_string()
-        } else {
-            error.error_type
+    fn function_response(&self, status: StatusCode) -> http::Response<Bytes> {
+        let message = self.to_string();
+        let stack_trace = match self {
+            HostError::Handler { stack_trace, .. } => stack_trace.as_slice(),
+            HostError::Trap { frames, .. } => frames.as_slice(),
+            _ => &[],
         };
-        HostError::Handler {
-            error_type,
-            message: error.message,
-            stack_trace: error.stack_trace,
-        }
+        function_error(
+            status,
+            &FunctionErrorBody {
+                error_message: &message,
+                error_type: self.error_type(),
+                stack_trace,
+            },
+        )
     }
 }
 
@@ -214,69 +193,81 @@ fn backtrace_frames(backtrace: &WasmBacktrace) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn body(error: &HostError) -> serde_json::Value {
-        serde_json::from_slice(error.to_response().body()).unwrap()
+    fn body(error: &HostError, phase: Phase) -> serde_json::Value {
+        serde_json::from_slice(error.to_response(phase).body()).unwrap()
+    }
+
+    fn handler(error_type: &str, frames: &[&str]) -> HostError {
+        HostError::Handler {
+            error_type: error_type.into(),
+            message: "bad input".into(),
+            stack_trace: frames.iter().map(|f| f.to_string()).collect(),
+        }
     }
 
     #[test]
-    fn handler_error_defaults_its_type() {
-        let error = HostError::from(GuestError {
-            error_type: String::new(),
-            message: "bad input".into(),
-            stack_trace: vec![],
-        });
-        let response = error.to_response();
+    fn a_handler_error_of_an_event_call_is_a_404_with_the_fc_body() {
+        let response = handler("ValidationError", &["a"]).to_response(Phase::Invoke);
         assert_eq!(response.status(), 404);
         assert_eq!(response.headers()["x-fc-status"], "404");
+        assert!(response.headers().get("x-fc-error-type").is_none());
         assert_eq!(
-            body(&error),
-            serde_json::json!({"errorMessage": "bad input", "errorType": "HandlerError"})
+            body(&handler("ValidationError", &["a"]), Phase::Invoke),
+            serde_json::json!({"errorMessage": "bad input", "errorType": "ValidationError", "stackTrace": ["a"]})
         );
     }
 
     #[test]
-    fn handler_error_keeps_type_and_trace() {
-        let error = HostError::from(GuestError {
-            error_type: "ValidationError".into(),
-            message: "m".into(),
-            stack_trace: vec!["a".into()],
-        });
+    fn a_failed_http_function_is_a_502_unhandled_invocation_error() {
+        let trap = HostError::Trap {
+            message: "unreachable".into(),
+            frames: vec![],
+        };
+        let response = trap.to_response(Phase::HttpInvoke);
+        assert_eq!(response.status(), 502);
+        assert_eq!(response.headers()["x-fc-status"], "404");
         assert_eq!(
-            body(&error),
-            serde_json::json!({"errorMessage": "m", "errorType": "ValidationError", "stackTrace": ["a"]})
+            response.headers()["x-fc-error-type"],
+            "UnhandledInvocationError"
         );
+        assert_eq!(body(&trap, Phase::HttpInvoke)["errorType"], "WasmTrap");
     }
 
     #[test]
     fn invalid_argument_is_a_platform_error() {
-        let response = HostError::InvalidArgument("path too long".into()).to_response();
+        let error = HostError::from(RequestError::BodyTooLarge { limit: 1 });
+        let response = error.to_response(Phase::Invoke);
         assert_eq!(response.status(), 400);
         assert!(response.headers().get("x-fc-status").is_none());
+        assert_eq!(
+            body(&error, Phase::HttpInvoke)["ErrorCode"],
+            "InvalidArgument"
+        );
     }
 
     #[test]
     fn bad_response_is_a_502_platform_error() {
-        let error = HostError::BadResponse("too many headers".into());
-        let response = error.to_response();
+        let error = HostError::from(BadResponse::Status(1000));
+        let response = error.to_response(Phase::HttpInvoke);
         assert_eq!(response.status(), 502);
         assert_eq!(
-            body(&error),
-            serde_json::json!({"ErrorCode": "BadResponse", "ErrorMessage": "too many headers"})
+            body(&error, Phase::HttpInvoke),
+            serde_json::json!({"ErrorCode": "BadResponse", "ErrorMessage": "the handler returned an invalid status code 1000"})
         );
     }
 
     #[test]
     fn timeouts_say_what_and_the_limit() {
         let error = HostError::Timeout {
-            what: "Function",
+            phase: Phase::Invoke,
             limit: Duration::from_secs(3),
         };
         assert_eq!(
-            body(&error),
+            body(&error, Phase::Invoke),
             serde_json::json!({"errorMessage": "Function timed out after 3 seconds", "errorType": "FunctionTimeout"})
         );
         let init = HostError::Timeout {
-            what: "Initializer",
+            phase: Phase::Initialize,
             limit: Duration::from_millis(1500),
         };
         assert_eq!(init.error_type(), "InitializationTimeout");
@@ -284,36 +275,40 @@ mod tests {
     }
 
     #[test]
-    fn busy_is_a_503_that_never_reads_as_success() {
+    fn busy_is_a_503_that_never_reads_as_success_and_never_reaches_a_hook() {
         let error = HostError::Busy {
             instances: 2,
             waited: Duration::from_secs(1),
         };
-        let response = error.to_response();
+        let response = error.to_response(Phase::Invoke);
         assert_eq!(response.status(), 503);
         assert_eq!(response.headers()["x-fc-status"], "404");
-        assert_eq!(body(&error)["ErrorCode"], "ServiceUnavailable");
-        let hook = error.to_hook_response();
-        assert_eq!(hook.status(), 404, "hooks never answer 5xx");
+        assert_eq!(
+            body(&error, Phase::Invoke)["ErrorCode"],
+            "ServiceUnavailable"
+        );
+        for phase in [Phase::Initialize, Phase::PreFreeze, Phase::PreStop] {
+            assert_eq!(
+                error.to_response(phase).status(),
+                404,
+                "{phase:?} never answers 5xx"
+            );
+        }
     }
 
     #[test]
     fn only_traps_timeouts_and_out_of_memory_poison() {
-        assert!(
-            HostError::Timeout {
-                what: "Function",
-                limit: Duration::from_secs(1)
-            }
-            .poisons_instance()
-        );
-        assert!(
-            HostError::OutOfMemory {
-                requested_mb: 2,
-                limit_mb: 1
-            }
-            .poisons_instance()
-        );
+        let timeout = HostError::Timeout {
+            phase: Phase::Invoke,
+            limit: Duration::from_secs(1),
+        };
+        assert!(timeout.poisons_instance());
+        let oom = HostError::OutOfMemory {
+            requested_mb: 2,
+            limit_mb: 1,
+        };
+        assert!(oom.poisons_instance());
         assert!(!HostError::MissingExport("x").poisons_instance());
-        assert!(!HostError::InvalidArgument("x".into()).poisons_instance());
+        assert!(!handler("x", &[]).poisons_instance());
     }
 }

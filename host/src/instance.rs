@@ -17,7 +17,9 @@ use crate::bindings::{
 };
 use crate::engine::Module;
 use crate::error::HostError;
+use crate::fc::{self, Phase};
 use crate::logs::{GuestLog, LogSink};
+use crate::policy::Budget;
 use crate::sandbox::Grants;
 use crate::state::{CallDeadline, HostState};
 
@@ -26,36 +28,13 @@ use crate::state::{CallDeadline, HostState};
 #[error("the call's deadline passed")]
 struct DeadlinePassed;
 
-/// The three lifecycle hooks a guest may export.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Hook {
-    /// `initialize`, run once per instance before it serves.
-    Initialize,
-    /// `pre-freeze`, before the platform freezes the instance.
-    PreFreeze,
-    /// `pre-stop`, before the platform stops the instance.
-    PreStop,
-}
+/// The request body a `wasi:http` guest reads.
+pub(crate) type WasiBody = crate::body::CappedBody<
+    http_body_util::combinators::UnsyncBoxBody<Bytes, crate::body::BoxError>,
+>;
 
-impl Hook {
-    /// What a timeout of this hook is called in its error.
-    fn label(self) -> &'static str {
-        match self {
-            Hook::Initialize => "Initializer",
-            Hook::PreFreeze => "PreFreeze hook",
-            Hook::PreStop => "PreStop hook",
-        }
-    }
-}
-
-/// What one call may use.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Budget {
-    /// Wall-clock time; `None` for no limit.
-    pub(crate) time: Option<Duration>,
-    /// Bytes per linear memory; `None` for the engine's limit.
-    pub(crate) memory: Option<usize>,
-}
+/// Where a `wasi:http` guest's response head goes.
+pub(crate) type Respond = oneshot::Sender<Result<http::Response<HyperOutgoingBody>, ErrorCode>>;
 
 /// A long-lived instance of a module, with its own store (and so its own globals).
 pub(crate) struct Instance {
@@ -129,102 +108,122 @@ impl Instance {
         self.stopped
     }
 
-    /// Whether the module exports the lifecycle interface.
-    pub(crate) fn has_lifecycle(&self) -> bool {
-        self.lifecycle.is_some()
-    }
-
     /// The instance's log, to frame a call's output.
     pub(crate) fn log(&self) -> &GuestLog {
         &self.log
     }
 
-    /// Calls the event handler.
-    pub(crate) async fn handle_event(
+    /// Calls `fc:runtime/event-handler.handle`.
+    pub(crate) async fn event(
         &mut self,
-        ctx: &Context,
+        ctx: &fc::Context,
         event: &[u8],
         budget: Budget,
     ) -> Result<Vec<u8>, HostError> {
-        let guest = self
-            .event
-            .as_ref()
-            .ok_or(HostError::MissingExport("fc:runtime/event-handler@0.1.0"))?;
+        let guest = self.event.as_ref().ok_or(HostError::MissingExport(EVENT))?;
+        let ctx = Context::from(ctx);
         let due = prepare(&mut self.store, budget);
-        let outcome = deadline(due, guest.call_handle(&mut self.store, ctx, event)).await;
-        settle(outcome, "Function", &mut self.store, &self.log)
+        let outcome = deadline(due, guest.call_handle(&mut self.store, &ctx, event)).await;
+        settle(outcome, Phase::Invoke, &mut self.store, &self.log)
     }
 
-    /// Calls the `fc:runtime/http-handler` export.
-    pub(crate) async fn handle_http(
+    /// Calls `fc:runtime/http-handler.handle` with the whole request.
+    pub(crate) async fn http(
         &mut self,
-        ctx: &Context,
+        ctx: &fc::Context,
         request: &http_handler::Request,
         budget: Budget,
     ) -> Result<http_handler::Response, HostError> {
-        let guest = self
-            .http
-            .as_ref()
-            .ok_or(HostError::MissingExport("fc:runtime/http-handler@0.1.0"))?;
+        let guest = self.http.as_ref().ok_or(HostError::MissingExport(HTTP))?;
+        let ctx = Context::from(ctx);
         let due = prepare(&mut self.store, budget);
-        let outcome = deadline(due, guest.call_handle(&mut self.store, ctx, request)).await;
-        settle(outcome, "Function", &mut self.store, &self.log)
+        let outcome = deadline(due, guest.call_handle(&mut self.store, &ctx, request)).await;
+        settle(outcome, Phase::HttpInvoke, &mut self.store, &self.log)
     }
 
-    /// Calls the standard `wasi:http/incoming-handler` export. The response head goes
-    /// to `respond` as soon as the guest sets it; its body streams while the call runs
-    /// on, and the call returns when the guest is done.
-    pub(crate) async fn handle_wasi_http<B>(
+    /// Calls `wasi:http/incoming-handler.handle`: the response head goes to `respond`
+    /// as soon as the guest sets it, its body streams while the call runs on.
+    pub(crate) async fn wasi_http(
         &mut self,
-        request: http::Request<B>,
-        respond: oneshot::Sender<Result<http::Response<HyperOutgoingBody>, ErrorCode>>,
+        request: http::Request<WasiBody>,
+        respond: Respond,
         budget: Budget,
-    ) -> Result<(), HostError>
-    where
-        B: http_body::Body<Data = Bytes> + Send + 'static,
-        B::Error: Into<wasmtime_wasi_http::Error>,
-    {
+    ) -> Result<(), HostError> {
         let guest = self
             .wasi_http
             .as_ref()
-            .ok_or(HostError::MissingExport("wasi:http/incoming-handler@0.2.x"))?;
+            .ok_or(HostError::MissingExport(WASI_HTTP))?;
         let mut http = self.store.data_mut().http();
         let request = http
             .new_incoming_request(Scheme::Http, request)
-            .map_err(|e| HostError::InvalidArgument(format!("{e:#}")))?;
+            .map_err(|e| HostError::Instantiate(format!("{e:#}")))?;
         let outparam = http
             .new_response_outparam(respond)
             .map_err(|e| HostError::Instantiate(format!("{e:#}")))?;
         let due = prepare(&mut self.store, budget);
         let call = guest.call_handle(&mut self.store, request, outparam);
         let outcome = deadline(due, async { call.await.map(Ok) }).await;
-        settle(outcome, "Function", &mut self.store, &self.log)
+        settle(outcome, Phase::HttpInvoke, &mut self.store, &self.log)
     }
 
-    /// Runs a lifecycle hook. A module without the lifecycle interface has nothing to
-    /// run: that is a success. A successful `initialize` marks the instance, a
-    /// successful `pre-stop` too.
-    pub(crate) async fn run_hook(
+    /// Calls a lifecycle export: `initialize`, `pre-freeze` or `pre-stop`. A module
+    /// without the lifecycle interface has nothing to run: that is a success. A
+    /// successful `initialize` marks the instance, a successful `pre-stop` too.
+    pub(crate) async fn lifecycle(
         &mut self,
-        hook: Hook,
-        ctx: &Context,
+        phase: Phase,
+        ctx: &fc::Context,
         budget: Budget,
     ) -> Result<(), HostError> {
         if let Some(guest) = self.lifecycle.as_ref() {
+            let ctx = Context::from(ctx);
             let due = prepare(&mut self.store, budget);
             let store = &mut self.store;
-            let outcome = match hook {
-                Hook::Initialize => deadline(due, guest.call_initialize(store, ctx)).await,
-                Hook::PreFreeze => deadline(due, guest.call_pre_freeze(store, ctx)).await,
-                Hook::PreStop => deadline(due, guest.call_pre_stop(store, ctx)).await,
+            let outcome = match phase {
+                Phase::Initialize => deadline(due, guest.call_initialize(store, &ctx)).await,
+                Phase::PreFreeze => deadline(due, guest.call_pre_freeze(store, &ctx)).await,
+                _ => deadline(due, guest.call_pre_stop(store, &ctx)).await,
             };
-            settle(outcome, hook.label(), &mut self.store, &self.log)?;
+            settle(outcome, phase, &mut self.store, &self.log)?;
         }
-        self.initialized |= hook == Hook::Initialize;
-        self.stopped |= hook == Hook::PreStop;
+        self.initialized |= phase == Phase::Initialize;
+        self.stopped |= phase == Phase::PreStop;
         Ok(())
     }
+
+    /// Whether the module exports the event handler.
+    pub(crate) fn exports_event(&self) -> bool {
+        self.event.is_some()
+    }
+
+    /// Whether the module exports the lifecycle interface.
+    pub(crate) fn exports_lifecycle(&self) -> bool {
+        self.lifecycle.is_some()
+    }
+
+    /// Whether the module exports what an HTTP call needs, and which.
+    pub(crate) fn http_export(&self) -> Option<HttpExport> {
+        match (&self.http, &self.wasi_http) {
+            (Some(_), _) => Some(HttpExport::Handler),
+            (None, Some(_)) => Some(HttpExport::WasiHttp),
+            (None, None) => None,
+        }
+    }
 }
+
+/// How an instance serves HTTP-function calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HttpExport {
+    /// `fc:runtime/http-handler`: the whole request in, the whole response out.
+    Handler,
+    /// `wasi:http/incoming-handler`: bodies stream both ways.
+    WasiHttp,
+}
+
+/// The interface names in `MissingExport` errors.
+pub(crate) const EVENT: &str = "fc:runtime/event-handler@0.1.0";
+pub(crate) const HTTP: &str = "fc:runtime/http-handler@0.1.0";
+const WASI_HTTP: &str = "wasi:http/incoming-handler@0.2.x";
 
 /// Arms the store for a call: a fresh epoch deadline, the call's wall-clock deadline
 /// (returned, for the timer around the call) and its memory cap.
@@ -270,7 +269,7 @@ async fn deadline<F: Future>(due: Option<CallDeadline>, call: F) -> Result<F::Ou
 /// is reported as running out of memory.
 fn settle<T>(
     outcome: CallOutcome<T>,
-    what: &'static str,
+    phase: Phase,
     store: &mut Store<HostState>,
     log: &GuestLog,
 ) -> Result<T, HostError> {
@@ -278,7 +277,7 @@ fn settle<T>(
         Ok(Ok(Ok(value))) => Ok(value),
         Ok(Ok(Err(guest_error))) => Err(guest_error.into()),
         Ok(Err(trap)) if trap.is::<DeadlinePassed>() => Err(HostError::Timeout {
-            what,
+            phase,
             limit: store.data().deadline.map_or(Duration::ZERO, |d| d.limit),
         }),
         Ok(Err(trap)) => {
@@ -291,6 +290,6 @@ fn settle<T>(
                 _ => Err(HostError::from_trap(&trap, log.panic_message())),
             }
         }
-        Err(limit) => Err(HostError::Timeout { what, limit }),
+        Err(limit) => Err(HostError::Timeout { phase, limit }),
     }
 }

@@ -1,39 +1,52 @@
 //! `bootstrap`: a Function Compute custom runtime that forwards the platform's calls
 //! into a WebAssembly component through the `fc:runtime` WIT contract.
 //!
-//! The layers, outside in: [`server`] owns sockets; [`router::Router::handle`] turns one
-//! request into one FC response; [`pool::Pool`] lends long-lived guest instances;
-//! [`engine`] owns wasmtime; [`reload`] swaps new module versions in. [`fc`] is the
-//! pure protocol code; [`sandbox`] and [`policy`] say what a guest may use.
+//! The layers, outside in: the server owns sockets; [`Router::handle`] turns one
+//! request into a call and its outcome into one FC response; the pool runs each call as
+//! one unit (a slot, an instance of one generation, the guest call under its budget,
+//! its Start and End lines); the engine owns wasmtime; [`Reloader`] swaps new module
+//! versions in. The `fc` module is the pure protocol code the rest builds on.
 
+#![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod bindings;
-pub mod commands;
-pub mod config;
-pub mod engine;
-pub mod error;
-pub mod fc;
+mod body;
+mod call;
+mod commands;
+mod config;
+mod config_file;
+mod engine;
+mod error;
+mod fc;
+mod frame;
 mod instance;
-pub mod logs;
-pub mod policy;
-pub mod pool;
-pub mod reload;
-pub mod router;
-pub mod sandbox;
-pub mod server;
+mod logs;
+mod policy;
+mod pool;
+mod reload;
+mod reply;
+mod router;
+mod sandbox;
+mod server;
 mod state;
 mod stdio;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context as _;
 
+pub use body::{BoxError, HostBody, HostResponse};
+pub use commands::{compile::CompileArgs, invoke::InvokeArgs, package::PackageArgs};
 pub use config::{CallArgs, Cli, Command, ServeArgs};
 pub use error::HostError;
 pub use logs::LogSink;
+pub use policy::TimeLimit;
+pub use pool::SwapError;
+pub use reload::{ReloadError, Reloader};
+pub use reply::PeerAddr;
 pub use router::Router;
 pub use server::Server;
 
@@ -41,12 +54,10 @@ pub use server::Server;
 /// router in front of them.
 #[derive(Debug)]
 pub struct Host {
-    /// The wasmtime engine (for reloads).
-    pub engine: engine::WasmEngine,
-    /// Where the module was found.
-    pub module_path: PathBuf,
-    /// The router serving calls.
-    pub router: Arc<Router>,
+    engine: engine::WasmEngine,
+    module_path: PathBuf,
+    pool: Arc<pool::Pool>,
+    router: Arc<Router>,
 }
 
 impl Host {
@@ -56,11 +67,9 @@ impl Host {
         let module_path = config::locate_module(
             call.module.as_deref(),
             executable_dir().as_deref(),
-            std::env::var_os(config::ENV_CODE_PATH)
-                .map(PathBuf::from)
-                .as_deref(),
+            call.fc_code_path.as_deref(),
         )?;
-        let engine = engine::WasmEngine::new(max_instances)?;
+        let engine = engine::WasmEngine::new(max_instances, call.perf_map)?;
         let module = Arc::new(engine.load(&module_path)?);
         tracing::info!(
             "loaded `{}` (exports: {})",
@@ -70,26 +79,38 @@ impl Host {
         let grants = call.grants(std::env::vars(), &module_path)?;
         std::fs::create_dir_all(&grants.tmp_root)
             .with_context(|| format!("cannot create `{}`", grants.tmp_root.display()))?;
-        let pool = pool::Pool::new(
-            module,
+        let config = pool::PoolConfig {
             grants,
-            call.call_policy(),
+            policy: call.call_policy(),
+            limits: call.limits(),
             max_instances,
-            sink.clone(),
-        );
-        let router = Arc::new(Router::new(Arc::new(pool), sink, call.limits()));
+            sink,
+        };
+        let pool = Arc::new(pool::Pool::new(module, config));
+        let router = Arc::new(Router::new(Arc::clone(&pool)));
         Ok(Host {
             engine,
             module_path,
+            pool,
             router,
         })
     }
 
+    /// The router serving calls.
+    pub fn router(&self) -> &Arc<Router> {
+        &self.router
+    }
+
+    /// Where the module was found.
+    pub fn module_path(&self) -> &Path {
+        &self.module_path
+    }
+
     /// A reloader of this host's module file.
-    pub fn reloader(&self) -> Arc<reload::Reloader> {
-        reload::Reloader::new(
+    pub fn reloader(&self) -> Arc<Reloader> {
+        Reloader::new(
             self.engine.clone(),
-            Arc::clone(self.router.pool()),
+            Arc::clone(&self.pool),
             self.module_path.clone(),
         )
     }
@@ -98,7 +119,7 @@ impl Host {
 /// Loads the module and binds the listener (everything that can fail at start-up,
 /// checked before the first request), and starts watching the module with `--watch`.
 pub async fn start(args: &ServeArgs, sink: LogSink) -> anyhow::Result<Server> {
-    let port = config::resolve_port(args.port, |name| std::env::var(name).ok())?;
+    let port = args.port()?;
     let host = Host::load(&args.call, args.max_instances, sink)?;
     let reloader = host.reloader();
     if args.watch {
@@ -109,6 +130,7 @@ pub async fn start(args: &ServeArgs, sink: LogSink) -> anyhow::Result<Server> {
 
 /// Runs the command line: serve until SIGTERM or SIGINT, or run a command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
+    warn_about_legacy_variables();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -132,13 +154,22 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `FC_WASM_*` settings of earlier versions are no longer read (FC refuses to set
+/// them anyway): say which variable replaced each.
+fn warn_about_legacy_variables() {
+    let names = std::env::vars_os().filter_map(|(name, _)| name.into_string().ok());
+    for (old, new) in config::legacy_variables(names) {
+        tracing::warn!("`{old}` is not read any more (FC reserves the FC_ prefix): set `{new}`");
+    }
+}
+
 fn executable_dir() -> Option<PathBuf> {
     let exe = std::env::current_exe().ok()?;
     exe.parent().map(PathBuf::from)
 }
 
 /// Reloads the module on every SIGHUP.
-fn reload_on_hangup(reloader: Arc<reload::Reloader>) {
+fn reload_on_hangup(reloader: Arc<Reloader>) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -149,7 +180,7 @@ fn reload_on_hangup(reloader: Arc<reload::Reloader>) {
         tokio::spawn(async move {
             while hangups.recv().await.is_some() {
                 tracing::info!("SIGHUP: reloading");
-                reloader.reload().await;
+                let _ = reloader.reload().await;
             }
         });
     }

@@ -12,9 +12,9 @@ use std::time::{Duration, SystemTime};
 use crate::fc::log_lines::push_record;
 
 /// Longest line kept in memory before it is written out as a record of its own.
-pub const MAX_LINE: usize = 16 * 1024;
+pub(crate) const MAX_LINE: usize = 16 * 1024;
 /// How much of a call's own log is kept for its tail.
-pub const TAIL_BYTES: usize = 4 * 1024;
+pub(crate) const TAIL_BYTES: usize = 4 * 1024;
 
 /// The destination of every FC log line: the process's stdout, or a buffer (tests).
 #[derive(Clone, Debug, Default)]
@@ -65,7 +65,7 @@ impl LogSink {
 }
 
 /// How long a record may wait in memory before the flusher writes it to stdout.
-pub const FLUSH_DELAY: Duration = Duration::from_millis(1);
+pub(crate) const FLUSH_DELAY: Duration = Duration::from_millis(1);
 /// Pending output past which the writer flushes at once (and so waits for stdout).
 const FLUSH_BYTES: usize = 256 * 1024;
 
@@ -144,13 +144,13 @@ impl BatchedStdout {
 }
 
 /// Writes out stdout records still in memory; call before the process exits.
-pub fn flush_stdout() {
+pub(crate) fn flush_stdout() {
     batched_stdout().flush();
 }
 
 /// Which guest stream a write came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stream {
+pub(crate) enum Stream {
     /// The guest's stdout: records at level `INFO`.
     Stdout,
     /// The guest's stderr: records at level `ERROR`.
@@ -160,7 +160,7 @@ pub enum Stream {
 /// The log state of one guest instance, shared by its stdout and stderr streams and by
 /// the host code that runs calls on it.
 #[derive(Clone, Debug)]
-pub struct GuestLog(Arc<Mutex<GuestLogState>>);
+pub(crate) struct GuestLog(Arc<Mutex<GuestLogState>>);
 
 #[derive(Debug)]
 struct GuestLogState {
@@ -173,7 +173,7 @@ struct GuestLogState {
 
 impl GuestLog {
     /// A log for a new instance writing to `sink`.
-    pub fn new(sink: LogSink) -> Self {
+    pub(crate) fn new(sink: LogSink) -> Self {
         GuestLog(Arc::new(Mutex::new(GuestLogState {
             sink,
             request_id: String::new(),
@@ -184,7 +184,7 @@ impl GuestLog {
     }
 
     /// Starts attributing output to `request_id`, with an empty tail.
-    pub fn begin_call(&self, request_id: &str) {
+    pub(crate) fn begin_call(&self, request_id: &str) {
         let mut state = lock(&self.0);
         state.request_id.clear();
         state.request_id.push_str(request_id);
@@ -193,7 +193,7 @@ impl GuestLog {
 
     /// Writes out partial lines left by the call, so they are not attributed to the next
     /// one, and returns the call's tail.
-    pub fn end_call(&self) -> Vec<u8> {
+    pub(crate) fn end_call(&self) -> Vec<u8> {
         let mut state = lock(&self.0);
         state.flush_partial(Stream::Stdout);
         state.flush_partial(Stream::Stderr);
@@ -201,18 +201,18 @@ impl GuestLog {
     }
 
     /// Appends raw output from one of the guest's streams.
-    pub fn write_stream(&self, stream: Stream, bytes: &[u8]) {
+    pub(crate) fn write_stream(&self, stream: Stream, bytes: &[u8]) {
         lock(&self.0).write_stream(stream, bytes);
     }
 
     /// The Rust panic message the current call printed to stderr, if any, as
     /// `panicked at <location>: <message>`.
-    pub fn panic_message(&self) -> Option<String> {
+    pub(crate) fn panic_message(&self) -> Option<String> {
         find_panic(&lock(&self.0).tail)
     }
 
     /// Writes one record from the guest's `log` import.
-    pub fn write_record(&self, level: &str, message: &[u8]) {
+    pub(crate) fn write_record(&self, level: &str, message: &[u8]) {
         lock(&self.0).record(level, message);
     }
 }
@@ -283,7 +283,7 @@ fn push_tail(tail: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 /// The last `limit` bytes of a tail, as the protocol's `x-fc-log-result` wants.
-pub fn last_bytes(tail: &[u8], limit: usize) -> &[u8] {
+pub(crate) fn last_bytes(tail: &[u8], limit: usize) -> &[u8] {
     &tail[tail.len().saturating_sub(limit)..]
 }
 

@@ -1,22 +1,11 @@
 //! The `bootstrap` executable: parse flags, start logging, run the host.
 
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
-use std::io::IsTerminal as _;
-
-use clap::Parser as _;
-
 fn main() -> ExitCode {
-    let cli = host::Cli::parse();
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
-    match host::run(cli) {
+    start_logging();
+    match host::Cli::load().and_then(host::run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             // One line: the chain of causes joined by ": ".
@@ -25,4 +14,16 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The host's own diagnostics: stderr, filtered by `RUST_LOG` (default `info`).
+fn start_logging() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
 }

@@ -1,6 +1,7 @@
 //! Hot swap: on a change of the module file (`--watch`) or SIGHUP, compile the new
-//! version off the request path and make it current; a version that does not compile or
-//! link leaves the old one serving, with one line saying why.
+//! version off the request path, validate it (one instance, initialized when the
+//! initializer has run) and make it current; a version that does not compile, link or
+//! initialize leaves the old one serving, with one line saying why.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,10 +12,22 @@ use notify::{RecursiveMode, Watcher as _};
 use tokio::sync::mpsc;
 
 use crate::engine::WasmEngine;
-use crate::pool::Pool;
+use crate::pool::{Pool, SwapError};
 
 /// How long a burst of writes to the module must be quiet before it is reloaded.
-pub const DEBOUNCE: Duration = Duration::from_millis(50);
+pub(crate) const DEBOUNCE: Duration = Duration::from_millis(50);
+
+/// Why a reload left the previous version serving.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReloadError {
+    /// The new file could not be read, compiled or linked.
+    #[error("{0}")]
+    Load(String),
+    /// No instance of it could be made, or its initializer failed.
+    #[error(transparent)]
+    Validate(#[from] SwapError),
+}
 
 /// Reloads one module file into a pool.
 #[derive(Debug)]
@@ -26,40 +39,40 @@ pub struct Reloader {
 
 impl Reloader {
     /// A reloader of `path` into `pool`.
-    pub fn new(engine: WasmEngine, pool: Arc<Pool>, path: PathBuf) -> Arc<Self> {
+    pub(crate) fn new(engine: WasmEngine, pool: Arc<Pool>, path: PathBuf) -> Arc<Self> {
         Arc::new(Reloader { engine, pool, path })
     }
 
-    /// Compiles the module on a blocking thread and swaps it in; on failure the
-    /// current version keeps serving and the error is logged on one line.
-    pub async fn reload(&self) -> bool {
-        let engine = self.engine.clone();
-        let path = self.path.clone();
-        let loaded = tokio::task::spawn_blocking(move || engine.load(&path)).await;
-        match loaded
-            .context("the compile task failed")
-            .and_then(|module| module)
-        {
-            Ok(module) => {
-                tracing::info!(
-                    "reloaded `{}` (exports: {})",
-                    self.path.display(),
-                    module.exports().names().join(", ")
-                );
-                self.pool.swap(Arc::new(module)).await;
-                true
-            }
+    /// Compiles the module on a blocking thread, validates it and swaps it in; on
+    /// failure the current version keeps serving and one line says why.
+    pub async fn reload(&self) -> Result<(), ReloadError> {
+        let result = self.try_reload().await;
+        match &result {
+            Ok(()) => tracing::info!("reloaded `{}`", self.path.display()),
             Err(error) => {
-                let reason = format!("{error:#}").replace('\n', " ");
+                let reason = error.to_string().replace('\n', " ");
                 tracing::error!("reload failed, still serving the previous version: {reason}");
-                false
             }
         }
+        result
+    }
+
+    async fn try_reload(&self) -> Result<(), ReloadError> {
+        let engine = self.engine.clone();
+        let path = self.path.clone();
+        let loaded = tokio::task::spawn_blocking(move || engine.load(&path))
+            .await
+            .context("the compile task failed")
+            .and_then(|module| module)
+            .map_err(|error| ReloadError::Load(format!("{error:#}")))?;
+        tracing::debug!("exports: {}", loaded.exports().names().join(", "));
+        self.pool.swap(Arc::new(loaded)).await?;
+        Ok(())
     }
 
     /// Watches the module file and reloads after each burst of changes. Watching the
     /// directory follows a file replaced by rename, as cargo does when it rebuilds.
-    pub fn watch(self: &Arc<Self>) -> anyhow::Result<()> {
+    pub(crate) fn watch(self: &Arc<Self>) -> anyhow::Result<()> {
         let (changes, mut changed) = mpsc::unbounded_channel();
         let name = self.path.file_name().map(ToOwned::to_owned);
         let mut watcher =
@@ -87,7 +100,7 @@ impl Reloader {
             while changed.recv().await.is_some() {
                 while let Ok(Some(())) = tokio::time::timeout(DEBOUNCE, changed.recv()).await {}
                 if reloader.path.exists() {
-                    reloader.reload().await;
+                    let _ = reloader.reload().await;
                 }
             }
         });

@@ -1,8 +1,9 @@
 //! What a guest may touch, in one place: its environment, files, network and memory.
 //!
 //! A guest gets what a native FC function gets and nothing of the host's internals:
-//! - the process environment minus `bootstrap`'s own settings (`FC_WASM_*`,
-//!   `RUST_LOG`) and the variables it is told to withhold;
+//! - the process environment minus `bootstrap`'s own settings (`BOOTSTRAP_*`, and
+//!   `FC_WASM_*` of earlier versions, `RUST_LOG`) and the variables it is told to
+//!   withhold;
 //! - a writable `/tmp` of its own (emptied when the instance is replaced) and the code
 //!   directory read-only at `/code`;
 //! - wall and monotonic clocks and randomness (WASI defaults);
@@ -17,8 +18,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context as _, bail};
 
-/// Prefix of `bootstrap`'s own environment variables, never shown to guests.
-pub const OWN_ENV_PREFIX: &str = "FC_WASM_";
+/// Prefixes of `bootstrap`'s own environment variables, never shown to guests.
+const OWN_ENV_PREFIXES: [&str; 2] = [crate::config::ENV_PREFIX, crate::config::LEGACY_ENV_PREFIX];
 /// Other variables that configure `bootstrap` itself.
 const OWN_ENV: [&str; 1] = ["RUST_LOG"];
 
@@ -36,13 +37,15 @@ pub struct Grants {
 }
 
 /// The environment a guest sees: `vars` without `bootstrap`'s settings and `withheld`.
-pub fn guest_env(
+pub(crate) fn guest_env(
     vars: impl IntoIterator<Item = (String, String)>,
     withheld: &[String],
 ) -> Vec<(String, String)> {
     vars.into_iter()
         .filter(|(name, _)| {
-            !name.starts_with(OWN_ENV_PREFIX)
+            !OWN_ENV_PREFIXES
+                .iter()
+                .any(|prefix| name.starts_with(prefix))
                 && !OWN_ENV.contains(&name.as_str())
                 && !withheld.iter().any(|w| w == name)
         })
@@ -51,11 +54,11 @@ pub fn guest_env(
 
 /// A guest's private `/tmp`: a fresh host directory, removed with its instance.
 #[derive(Debug)]
-pub struct TmpDir(PathBuf);
+pub(crate) struct TmpDir(PathBuf);
 
 impl TmpDir {
     /// Makes a new, empty directory under `root`.
-    pub fn create(root: &Path) -> std::io::Result<Self> {
+    pub(crate) fn create(root: &Path) -> std::io::Result<Self> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let path = root.join(format!("instance-{n}"));
@@ -64,7 +67,7 @@ impl TmpDir {
     }
 
     /// The directory on the host.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.0
     }
 }
@@ -222,6 +225,7 @@ mod tests {
             vars(&[
                 ("FC_FUNCTION_NAME", "f"),
                 ("FC_WASM_MODULE", "x"),
+                ("BOOTSTRAP_MAX_INSTANCES", "4"),
                 ("RUST_LOG", "debug"),
                 ("SECRET", "s"),
                 ("ALIBABA_CLOUD_ACCESS_KEY_ID", "k"),

@@ -16,10 +16,11 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::reload::Reloader;
-use crate::router::{PeerAddr, Router};
+use crate::reply::PeerAddr;
+use crate::router::Router;
 
 /// How long in-flight requests may take to finish once shutdown starts.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// A bound listener and the router it feeds.
 #[derive(Debug)]
@@ -31,7 +32,7 @@ pub struct Server {
 
 impl Server {
     /// Binds `addr` (port 0 picks a free port).
-    pub async fn bind(
+    pub(crate) async fn bind(
         addr: SocketAddr,
         router: Arc<Router>,
         reloader: Arc<Reloader>,

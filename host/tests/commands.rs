@@ -8,13 +8,13 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use support::{BOOTSTRAP, Bootstrap, run_to_exit, scratch_dir};
-use tests::guests;
+use test_guests as guests;
 
 /// Runs `bootstrap <args>` to completion with `stdin`; returns (success, stdout, stderr).
 fn bootstrap(args: &[&str], stdin: &[u8]) -> (bool, String, String) {
     let mut child = Command::new(BOOTSTRAP)
         .args(args)
-        .env_remove("FC_WASM_MODULE")
+        .env_remove("BOOTSTRAP_MODULE")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

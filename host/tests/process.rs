@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use support::{BOOTSTRAP, Bootstrap, http_post, run_to_exit, scratch_dir};
-use tests::guests;
+use test_guests as guests;
 
 #[test]
 fn missing_module_is_a_one_line_error_naming_the_path() {
@@ -72,7 +72,7 @@ fn malformed_port_variable_is_an_error() {
 fn port_comes_from_fc_server_port() {
     let host = Bootstrap::spawn(|c| {
         c.env("FC_SERVER_PORT", "0")
-            .env("FC_WASM_MODULE", guests::ECHO);
+            .env("BOOTSTRAP_MODULE", guests::ECHO);
     });
     assert_eq!(host.invoke("hi"), ("HTTP/1.1 200 OK".into(), "hi".into()));
 }
@@ -196,7 +196,7 @@ fn a_guest_writing_100_mb_to_stdout_leaves_the_host_memory_bounded() {
 fn the_guest_sees_the_function_environment_without_bootstraps_settings() {
     let host = Bootstrap::spawn(|c| {
         c.env("FC_SERVER_PORT", "0")
-            .env("FC_WASM_MODULE", guests::MISBEHAVE)
+            .env("BOOTSTRAP_MODULE", guests::MISBEHAVE)
             .env("FC_FUNCTION_NAME", "my-function")
             .env("VISIBLE", "yes")
             .env("SECRET_TOKEN", "s3cr3t")
@@ -207,7 +207,7 @@ fn the_guest_sees_the_function_environment_without_bootstraps_settings() {
     assert!(env.contains("VISIBLE=yes\n"), "{env}");
     assert!(env.contains("FC_FUNCTION_NAME=my-function\n"), "{env}");
     assert!(env.contains("FC_SERVER_PORT=0\n"), "{env}");
-    for hidden in ["SECRET_TOKEN", "FC_WASM_", "RUST_LOG"] {
+    for hidden in ["SECRET_TOKEN", "BOOTSTRAP_", "FC_WASM_", "RUST_LOG"] {
         assert!(!env.contains(hidden), "{hidden} leaked: {env}");
     }
 }

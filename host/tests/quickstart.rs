@@ -78,7 +78,7 @@ fn the_readme_quick_start_works() {
     std::fs::write(krate.join("src/lib.rs"), block("lib-rs")).unwrap();
 
     // Build where the test guests are built, so the SDK is compiled once.
-    let target = PathBuf::from(tests::WASM_TARGET_DIR);
+    let target = PathBuf::from(test_guests::WASM_TARGET_DIR);
     let build = &commands("run", "cargo build")[0];
     shell_line(build, &krate, &target);
 

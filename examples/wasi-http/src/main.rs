@@ -3,7 +3,7 @@
 //! analogue of a custom container's own server, it sees the platform's `x-fc-*` headers.
 //!
 //! Routes: `/` says hello; `/echo` streams the request body back; `/headers` answers the
-//! request headers as `name: value` lines; `/stream` writes five chunks 50 ms apart;
+//! request headers as `name: value` lines; `/stream` writes five chunks 50 ms apart (and logs each);
 //! `/fetch?url=<http url>` makes an outgoing request and answers its body.
 //!
 //! Build/run with:
@@ -40,13 +40,15 @@ fn header_lines(request: &Request<Body>) -> String {
         .collect()
 }
 
-/// Five chunks, 50 ms apart: the client sees them arrive one by one.
+/// Five chunks, 50 ms apart: the client sees them arrive one by one. Each is logged
+/// (after the response head has gone).
 fn chunks() -> impl futures_lite::Stream<Item = Result<Bytes, Infallible>> {
     futures_lite::stream::unfold(0, |n| async move {
         if n == 5 {
             return None;
         }
         wstd::task::sleep(Duration::from_millis(50)).await;
+        println!("sending chunk {n}");
         Some((Ok(Bytes::from(format!("chunk {n}\n"))), n + 1))
     })
 }

@@ -20,9 +20,9 @@ pub struct CompileArgs {
 }
 
 /// Compiles `args.module` with the configuration `bootstrap` serves with.
-pub fn run(args: &CompileArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: &CompileArgs) -> anyhow::Result<()> {
     // The pool's size does not change the compiled code, only the engine's limits.
-    let engine = WasmEngine::new(DEFAULT_MAX_INSTANCES)?;
+    let engine = WasmEngine::new(DEFAULT_MAX_INSTANCES, false)?;
     let output = args
         .output
         .clone()

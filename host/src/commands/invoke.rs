@@ -14,7 +14,7 @@ use http_body_util::{BodyExt as _, Full};
 
 use crate::config::CallArgs;
 use crate::fc::headers as h;
-use crate::router::PeerAddr;
+use crate::reply::PeerAddr;
 use crate::{Host, LogSink};
 
 /// Arguments of `bootstrap invoke`.
@@ -128,7 +128,7 @@ impl ContextArgs {
 }
 
 /// Runs `/initialize` (if asked) and then the call.
-pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
+pub(crate) async fn run(args: InvokeArgs) -> anyhow::Result<()> {
     let host = Host::load(&args.call, 1, LogSink::Stderr)?;
     let context = args.context.headers(&host.module_path);
     if args.initialize {
@@ -175,7 +175,7 @@ pub async fn run(args: InvokeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn collect(body: crate::router::HostBody) -> anyhow::Result<Bytes> {
+async fn collect(body: crate::body::HostBody) -> anyhow::Result<Bytes> {
     let collected = body.collect().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(collected.to_bytes())
 }

@@ -1,5 +1,5 @@
 //! The commands besides serving: `compile`, `invoke` and `package`.
 
-pub mod compile;
-pub mod invoke;
-pub mod package;
+pub(crate) mod compile;
+pub(crate) mod invoke;
+pub(crate) mod package;

@@ -17,7 +17,7 @@ use crate::engine::WasmEngine;
 #[derive(Clone, Debug, Args)]
 pub struct PackageArgs {
     /// The module to package.
-    #[arg(long, env = "FC_WASM_MODULE")]
+    #[arg(long, env = "BOOTSTRAP_MODULE")]
     pub module: PathBuf,
 
     /// The zip to write.
@@ -35,7 +35,7 @@ pub struct PackageArgs {
 }
 
 /// Writes the zip.
-pub fn run(args: &PackageArgs) -> anyhow::Result<()> {
+pub(crate) fn run(args: &PackageArgs) -> anyhow::Result<()> {
     let bootstrap = match &args.bootstrap {
         Some(path) => path.clone(),
         None => std::env::current_exe().context("cannot find this executable")?,
@@ -75,7 +75,7 @@ fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
 
 /// The module's precompiled form, made in a scratch file.
 fn precompile(module: &Path) -> anyhow::Result<Vec<u8>> {
-    let engine = WasmEngine::new(DEFAULT_MAX_INSTANCES)?;
+    let engine = WasmEngine::new(DEFAULT_MAX_INSTANCES, false)?;
     let scratch =
         std::env::temp_dir().join(format!("bootstrap-package-{}.cwasm", std::process::id()));
     engine.precompile(module, &scratch)?;

@@ -1,114 +1,192 @@
-//! The guest's context, read from the platform's `x-fc-*` request headers.
+//! The call's context, read from the platform's `x-fc-*` request headers: a plain
+//! struct of the protocol, converted to the guest's types only at the wasm boundary.
 //!
 //! Header names are matched case-insensitively (the `http` crate stores them in lower
-//! case), an empty header counts as absent, and a missing or malformed number takes the
-//! default of FC's Go runtime framework: `-1`, or `0` for the retry count. Nothing here
-//! can fail a request.
+//! case), an empty header counts as absent, the first of repeated headers wins, and a
+//! missing or malformed number takes the default of FC's Go runtime framework: `-1`, or
+//! `0` for the retry count. Nothing here can fail a request.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderValue};
 
 use super::headers as h;
-use crate::bindings::{Context, Credentials, FunctionMeta, ServiceMeta};
 
-/// Value used for numeric fields the platform did not send (or sent malformed).
-pub const UNKNOWN_NUMBER: i32 = -1;
+/// Value of numeric fields the platform did not send (or sent malformed).
+pub(crate) const UNKNOWN_NUMBER: i32 = -1;
 
-/// Builds the context of one call from its request headers, in one pass over them
-/// (no per-name hashing: this runs on every call). When a header repeats, its first
-/// value counts. A request without `x-fc-request-id` (a local `curl`) gets a generated
-/// id so its log lines can be told apart.
-pub fn from_headers(headers: &HeaderMap) -> Context {
-    let mut ctx = empty_context();
-    let mut numbers = [None::<i32>; 4];
-    for (name, value) in headers {
-        let field = name.as_str();
-        if !field.starts_with("x-fc-") {
-            continue;
-        }
-        let value = value.as_bytes();
-        if value.is_empty() {
-            continue;
-        }
-        let (text_field, number_slot) = match field {
-            h::REQUEST_ID => (Some(&mut ctx.request_id), None),
-            h::ACCESS_KEY_ID => (Some(&mut ctx.credentials.access_key_id), None),
-            h::ACCESS_KEY_SECRET => (Some(&mut ctx.credentials.access_key_secret), None),
-            h::SECURITY_TOKEN => (Some(&mut ctx.credentials.security_token), None),
-            h::FUNCTION_NAME => (Some(&mut ctx.function.name), None),
-            h::FUNCTION_HANDLER => (Some(&mut ctx.function.handler), None),
-            h::FUNCTION_INITIALIZER => (Some(&mut ctx.function.initializer), None),
-            h::SERVICE_NAME => (Some(&mut ctx.service.name), None),
-            h::SERVICE_LOG_PROJECT => (Some(&mut ctx.service.log_project), None),
-            h::SERVICE_LOG_STORE => (Some(&mut ctx.service.log_store), None),
-            h::QUALIFIER => (Some(&mut ctx.service.qualifier), None),
-            h::VERSION_ID => (Some(&mut ctx.service.version_id), None),
-            h::REGION => (Some(&mut ctx.region), None),
-            h::ACCOUNT_ID => (Some(&mut ctx.account_id), None),
-            h::FUNCTION_MEMORY => (None, Some(0)),
-            h::FUNCTION_TIMEOUT => (None, Some(1)),
-            h::INITIALIZATION_TIMEOUT => (None, Some(2)),
-            h::RETRY_COUNT => (None, Some(3)),
-            _ => (None, None),
-        };
-        if let Some(text) = text_field.filter(|text| text.is_empty()) {
-            *text = decode(value);
-        }
-        if let Some(slot) = number_slot.filter(|&slot| numbers[slot].is_none()) {
-            numbers[slot] =
-                Some(parse_number(value).unwrap_or(if slot == 3 { 0 } else { UNKNOWN_NUMBER }));
-        }
-    }
-    let [memory, timeout, initialization, retries] = numbers;
-    ctx.function.memory_mb = memory.unwrap_or(UNKNOWN_NUMBER);
-    ctx.function.timeout_s = timeout.unwrap_or(UNKNOWN_NUMBER);
-    ctx.function.initialization_timeout_s = initialization.unwrap_or(UNKNOWN_NUMBER);
-    ctx.retry_count = retries.unwrap_or(0);
-    if ctx.request_id.is_empty() {
-        ctx.request_id = generate_request_id();
-    }
-    ctx
+/// What the platform says about one call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Context {
+    /// The invocation id (`x-fc-request-id`, else generated).
+    pub request_id: String,
+    /// Temporary credentials of the function's role.
+    pub credentials: Credentials,
+    /// The function being called.
+    pub function: FunctionMeta,
+    /// The service the function belongs to (FC 2.0).
+    pub service: ServiceMeta,
+    /// The region, e.g. `cn-shanghai`.
+    pub region: String,
+    /// The account id of the function's owner.
+    pub account_id: String,
+    /// Retries of an asynchronous invocation; 0 for the first attempt.
+    pub retry_count: i32,
 }
 
-/// A context with every string empty and every number at its default.
-fn empty_context() -> Context {
-    Context {
-        request_id: String::new(),
-        credentials: Credentials {
-            access_key_id: String::new(),
-            access_key_secret: String::new(),
-            security_token: String::new(),
-        },
-        function: FunctionMeta {
+/// Temporary credentials of the function's role; empty when it has none.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Credentials {
+    /// `x-fc-access-key-id`.
+    pub access_key_id: String,
+    /// `x-fc-access-key-secret`.
+    pub access_key_secret: String,
+    /// `x-fc-security-token`.
+    pub security_token: String,
+}
+
+/// The function being called.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FunctionMeta {
+    /// `x-fc-function-name`.
+    pub name: String,
+    /// `x-fc-function-handler`: the configured handler string.
+    pub handler: String,
+    /// `x-fc-function-memory`, MB, or -1.
+    pub memory_mb: i32,
+    /// `x-fc-function-timeout`, seconds, or -1.
+    pub timeout_s: i32,
+    /// `x-fc-function-initializer`: the configured initializer string.
+    pub initializer: String,
+    /// `x-fc-initialization-timeout`, seconds, or -1.
+    pub initialization_timeout_s: i32,
+}
+
+/// The service the function belongs to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServiceMeta {
+    /// `x-fc-service-name` (empty on FC 3.0).
+    pub name: String,
+    /// `x-fc-service-logproject`.
+    pub log_project: String,
+    /// `x-fc-service-logstore`.
+    pub log_store: String,
+    /// `x-fc-qualifier`: the version or alias called.
+    pub qualifier: String,
+    /// `x-fc-version-id`.
+    pub version_id: String,
+}
+
+impl Default for FunctionMeta {
+    fn default() -> Self {
+        FunctionMeta {
             name: String::new(),
             handler: String::new(),
             memory_mb: UNKNOWN_NUMBER,
             timeout_s: UNKNOWN_NUMBER,
             initializer: String::new(),
             initialization_timeout_s: UNKNOWN_NUMBER,
-        },
-        service: ServiceMeta {
-            name: String::new(),
-            log_project: String::new(),
-            log_store: String::new(),
-            qualifier: String::new(),
-            version_id: String::new(),
-        },
-        region: String::new(),
-        account_id: String::new(),
-        retry_count: 0,
+        }
     }
+}
+
+impl Context {
+    /// The context of a call the host makes itself (a `pre-stop` at shutdown, after a
+    /// swap): a generated request id, every other field empty or at its default.
+    pub fn local() -> Self {
+        Context {
+            request_id: generate_request_id(),
+            credentials: Credentials::default(),
+            function: FunctionMeta::default(),
+            service: ServiceMeta::default(),
+            region: String::new(),
+            account_id: String::new(),
+            retry_count: 0,
+        }
+    }
+
+    /// Reads the context of one call from its request headers. A request without
+    /// `x-fc-request-id` (a local `curl`) gets a generated id, so its log lines can be
+    /// told apart.
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let mut ctx = Context::local();
+        ctx.request_id.clear();
+        let mut numbers = Numbers::default();
+        for (name, value) in headers {
+            let name = name.as_str();
+            if name.starts_with(h::PREFIX) && !value.is_empty() {
+                ctx.read_field(name, value, &mut numbers);
+            }
+        }
+        numbers.apply(&mut ctx);
+        if ctx.request_id.is_empty() {
+            ctx.request_id = generate_request_id();
+        }
+        ctx
+    }
+
+    /// Stores one header in its field, unless an earlier header already did.
+    fn read_field(&mut self, name: &str, value: &HeaderValue, numbers: &mut Numbers) {
+        let text = match name {
+            h::REQUEST_ID => &mut self.request_id,
+            h::ACCESS_KEY_ID => &mut self.credentials.access_key_id,
+            h::ACCESS_KEY_SECRET => &mut self.credentials.access_key_secret,
+            h::SECURITY_TOKEN => &mut self.credentials.security_token,
+            h::FUNCTION_NAME => &mut self.function.name,
+            h::FUNCTION_HANDLER => &mut self.function.handler,
+            h::FUNCTION_INITIALIZER => &mut self.function.initializer,
+            h::SERVICE_NAME => &mut self.service.name,
+            h::SERVICE_LOG_PROJECT => &mut self.service.log_project,
+            h::SERVICE_LOG_STORE => &mut self.service.log_store,
+            h::QUALIFIER => &mut self.service.qualifier,
+            h::VERSION_ID => &mut self.service.version_id,
+            h::REGION => &mut self.region,
+            h::ACCOUNT_ID => &mut self.account_id,
+            h::FUNCTION_MEMORY => return set_once(&mut numbers.memory, value),
+            h::FUNCTION_TIMEOUT => return set_once(&mut numbers.timeout, value),
+            h::INITIALIZATION_TIMEOUT => return set_once(&mut numbers.initialization, value),
+            h::RETRY_COUNT => return set_once(&mut numbers.retries, value),
+            _ => return,
+        };
+        if text.is_empty() {
+            *text = decode(value.as_bytes());
+        }
+    }
+}
+
+/// The numeric headers seen so far: `Some(parsed)` once one arrived, `None` inside
+/// when it was malformed.
+#[derive(Default)]
+struct Numbers {
+    memory: Option<Option<i32>>,
+    timeout: Option<Option<i32>>,
+    initialization: Option<Option<i32>>,
+    retries: Option<Option<i32>>,
+}
+
+impl Numbers {
+    fn apply(self, ctx: &mut Context) {
+        let or_unknown = |n: Option<Option<i32>>| n.flatten().unwrap_or(UNKNOWN_NUMBER);
+        ctx.function.memory_mb = or_unknown(self.memory);
+        ctx.function.timeout_s = or_unknown(self.timeout);
+        ctx.function.initialization_timeout_s = or_unknown(self.initialization);
+        ctx.retry_count = self.retries.flatten().unwrap_or(0);
+    }
+}
+
+fn set_once(slot: &mut Option<Option<i32>>, value: &HeaderValue) {
+    slot.get_or_insert_with(|| parse_number(value.as_bytes()));
 }
 
 /// A header value as text. Values that are not UTF-8 are decoded lossily: the platform
 /// only sends ASCII, and a guest gets a string either way.
 fn decode(value: &[u8]) -> String {
-    match std::str::from_utf8(value) {
-        Ok(text) => text.to_owned(),
-        Err(_) => String::from_utf8_lossy(value).into_owned(),
-    }
+    String::from_utf8_lossy(value).into_owned()
 }
 
 /// Parses a decimal header value; surrounding whitespace is tolerated.
@@ -116,7 +194,7 @@ fn parse_number(value: &[u8]) -> Option<i32> {
     std::str::from_utf8(value).ok()?.trim().parse().ok()
 }
 
-/// A request id for calls that arrive without one
+/// A request id for calls that arrive without one:
 /// `local-<seconds since epoch, hex>-<sequence, hex>`.
 fn generate_request_id() -> String {
     static SEQUENCE: AtomicU64 = AtomicU64::new(0);
@@ -144,7 +222,7 @@ mod tests {
 
     #[test]
     fn every_header_reaches_its_field() {
-        let ctx = from_headers(&headers(&[
+        let ctx = Context::from_headers(&headers(&[
             ("x-fc-request-id", "req-1"),
             ("x-fc-access-key-id", "STS.id"),
             ("x-fc-access-key-secret", "secret"),
@@ -186,7 +264,7 @@ mod tests {
 
     #[test]
     fn names_are_case_insensitive() {
-        let ctx = from_headers(&headers(&[
+        let ctx = Context::from_headers(&headers(&[
             ("X-FC-REGION", "cn-hangzhou"),
             ("X-Fc-Request-Id", "a"),
         ]));
@@ -195,8 +273,20 @@ mod tests {
     }
 
     #[test]
+    fn the_first_of_repeated_headers_wins() {
+        let ctx = Context::from_headers(&headers(&[
+            ("x-fc-region", "first"),
+            ("x-fc-region", "second"),
+            ("x-fc-function-memory", "128"),
+            ("x-fc-function-memory", "256"),
+        ]));
+        assert_eq!(ctx.region, "first");
+        assert_eq!(ctx.function.memory_mb, 128);
+    }
+
+    #[test]
     fn absent_and_malformed_numbers_take_defaults() {
-        let ctx = from_headers(&headers(&[
+        let ctx = Context::from_headers(&headers(&[
             ("x-fc-function-memory", "lots"),
             ("x-fc-function-timeout", ""),
             ("x-fc-retry-count", "-"),
@@ -210,26 +300,28 @@ mod tests {
 
     #[test]
     fn numbers_tolerate_whitespace() {
-        let ctx = from_headers(&headers(&[("x-fc-function-memory", " 128 ")]));
+        let ctx = Context::from_headers(&headers(&[("x-fc-function-memory", " 128 ")]));
         assert_eq!(ctx.function.memory_mb, 128);
     }
 
     #[test]
     fn empty_headers_are_absent() {
-        let ctx = from_headers(&headers(&[
+        let ctx = Context::from_headers(&headers(&[
             ("x-fc-access-key-id", ""),
             ("x-fc-service-name", ""),
+            ("x-fc-service-name", "later"),
         ]));
         assert_eq!(ctx.credentials.access_key_id, "");
-        assert_eq!(ctx.service.name, "");
+        assert_eq!(ctx.service.name, "later");
     }
 
     #[test]
     fn missing_request_id_is_generated_and_unique() {
-        let a = from_headers(&HeaderMap::new()).request_id;
-        let b = from_headers(&headers(&[("x-fc-request-id", "")])).request_id;
+        let a = Context::from_headers(&HeaderMap::new()).request_id;
+        let b = Context::from_headers(&headers(&[("x-fc-request-id", "")])).request_id;
         assert!(a.starts_with("local-"), "{a}");
         assert_ne!(a, b);
+        assert!(Context::local().request_id.starts_with("local-"));
     }
 
     #[test]
@@ -239,6 +331,6 @@ mod tests {
             "x-fc-region",
             http::HeaderValue::from_bytes(b"cn-\xffx").unwrap(),
         );
-        assert_eq!(from_headers(&map).region, "cn-\u{fffd}x");
+        assert_eq!(Context::from_headers(&map).region, "cn-\u{fffd}x");
     }
 }

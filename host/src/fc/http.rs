@@ -7,14 +7,14 @@ use http::header::HOST;
 use http::request::Parts;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 
-use super::headers;
+use super::headers::{self, BASE_PATH, CLIENT_IP, is_fc_header};
 
 /// Request headers a client may not pass to the function (the platform strips them).
 const STRIPPED_REQUEST_HEADERS: [&str; 2] = ["connection", "keep-alive"];
 
 /// Response headers the platform drops (besides `x-fc-*`). `transfer-encoding` is
 /// hop-by-hop too: the host frames the body itself.
-pub const DROPPED_RESPONSE_HEADERS: [&str; 7] = [
+pub(crate) const DROPPED_RESPONSE_HEADERS: [&str; 7] = [
     "connection",
     "content-length",
     "date",
@@ -24,24 +24,14 @@ pub const DROPPED_RESPONSE_HEADERS: [&str; 7] = [
     "transfer-encoding",
 ];
 
-/// The FC base path header (calls without a custom domain).
-pub const BASE_PATH: &str = "x-fc-base-path";
-/// The caller's IP as the platform saw it.
-pub const CLIENT_IP: &str = "x-fc-client-ip";
-
-/// Whether a request header is one of the platform's own (`x-fc-*`).
-pub fn is_fc_header(name: &str) -> bool {
-    name.len() >= 5 && name.as_bytes()[..5].eq_ignore_ascii_case(b"x-fc-")
-}
-
 /// Whether a request header is withheld from every guest.
-pub fn is_stripped_request_header(name: &HeaderName) -> bool {
+pub(crate) fn is_stripped_request_header(name: &HeaderName) -> bool {
     STRIPPED_REQUEST_HEADERS.contains(&name.as_str())
 }
 
 /// Whether a response header the guest set is dropped. `x-fc-status` is kept: it is
 /// how a function reports failure.
-pub fn is_dropped_response_header(name: &str) -> bool {
+pub(crate) fn is_dropped_response_header(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     DROPPED_RESPONSE_HEADERS.contains(&name.as_str())
         || (is_fc_header(&name) && name != headers::STATUS)
@@ -49,7 +39,7 @@ pub fn is_dropped_response_header(name: &str) -> bool {
 
 /// What the HTTP handler is told about a request besides its headers and body.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RequestLine {
+pub(crate) struct RequestLine {
     /// The method as sent.
     pub method: String,
     /// The path as received, still percent-encoded.
@@ -68,7 +58,7 @@ pub struct RequestLine {
 
 impl RequestLine {
     /// Reads the request line and the platform's HTTP headers.
-    pub fn from_parts(parts: &Parts, peer: Option<IpAddr>) -> Self {
+    pub(crate) fn from_parts(parts: &Parts, peer: Option<IpAddr>) -> Self {
         let path = parts.uri.path().to_string();
         let query = parts.uri.query().unwrap_or_default().to_string();
         let header = |name: &str| {
@@ -104,7 +94,7 @@ impl RequestLine {
 
 /// Decodes a query string into pairs (percent-decoding, `+` as space), keeping
 /// order and repeated keys.
-pub fn parse_query(query: &str) -> Vec<(String, String)> {
+pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(query.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
@@ -112,7 +102,7 @@ pub fn parse_query(query: &str) -> Vec<(String, String)> {
 
 /// The request headers an `fc:runtime/http-handler` guest sees: in order received,
 /// names lower-case, without `x-fc-*` (those are the context) and hop-by-hop headers.
-pub fn guest_request_headers(headers: &HeaderMap) -> Vec<(String, String)> {
+pub(crate) fn guest_request_headers(headers: &HeaderMap) -> Vec<(String, String)> {
     headers
         .iter()
         .filter(|(name, _)| !is_fc_header(name.as_str()) && !is_stripped_request_header(name))
@@ -125,6 +115,7 @@ pub fn guest_request_headers(headers: &HeaderMap) -> Vec<(String, String)> {
 
 /// Why a guest's response cannot be sent.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum BadResponse {
     /// The status is not a valid HTTP status code.
     #[error("the handler returned an invalid status code {0}")]
@@ -140,11 +131,22 @@ pub enum BadResponse {
         /// The limit.
         limit: usize,
     },
+    /// The body is over the limit.
+    #[error("response body is {size} bytes, over the limit of {limit} bytes")]
+    BodyTooLarge {
+        /// Its size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A `wasi:http` guest returned without setting a response.
+    #[error("the handler returned without setting a response")]
+    Missing,
 }
 
 /// Turns the guest's status and headers into the response's, dropping what the
 /// platform drops. Returns the names it dropped (for a debug line).
-pub fn response_head(
+pub(crate) fn response_head(
     status: u16,
     guest_headers: &[(String, String)],
     max_header_bytes: usize,
@@ -175,7 +177,7 @@ pub fn response_head(
 
 /// Applies the same rules to a response a `wasi:http` guest built: checks the size of
 /// its headers and removes the dropped ones, returning their names.
-pub fn filter_response_headers(
+pub(crate) fn filter_response_headers(
     headers: &mut HeaderMap,
     max_header_bytes: usize,
 ) -> Result<Vec<String>, BadResponse> {

@@ -1,19 +1,21 @@
 //! FC's request and response limits (fc-protocol.md §5). Units are binary: 8 KB is
-//! 8192 bytes. The checks are pure; the router maps a breach to 400 `InvalidArgument`
-//! (request) or 502 `BadResponse` (response).
+//! 8192 bytes. The checks are pure and typed: a request breach is a [`RequestError`]
+//! (400 `InvalidArgument`), a response breach a [`BadResponse`] (502).
 
 use http::{HeaderMap, Uri};
 
+use super::http::BadResponse;
+
 /// FC: all request header names and values together, 8 KB.
-pub const DEFAULT_MAX_HEADER_BYTES: usize = 8 * 1024;
+pub(crate) const DEFAULT_MAX_HEADER_BYTES: usize = 8 * 1024;
 /// FC: the request target (path, `?` and query), 4 KB.
-pub const DEFAULT_MAX_PATH_BYTES: usize = 4 * 1024;
+pub(crate) const DEFAULT_MAX_PATH_BYTES: usize = 4 * 1024;
 /// FC: the body of a synchronous call, 32 MB.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+pub(crate) const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 /// FC: the body of an asynchronous call (`x-fc-invocation-type: Async`), 128 KB.
-pub const DEFAULT_MAX_ASYNC_BODY_BYTES: usize = 128 * 1024;
+pub(crate) const DEFAULT_MAX_ASYNC_BODY_BYTES: usize = 128 * 1024;
 /// The largest response body, as large as the largest request body: 32 MB.
-pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+pub(crate) const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
 /// The sizes a request must fit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,48 +44,105 @@ impl Default for Limits {
     }
 }
 
+/// Why a request is refused (400 `InvalidArgument`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// The header names and values together are over the limit.
+    #[error("request headers are {size} bytes, over the limit of {limit} bytes")]
+    HeadersTooLarge {
+        /// Their total size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The path and query are over the limit.
+    #[error("request path and query are {size} bytes, over the limit of {limit} bytes")]
+    TargetTooLarge {
+        /// Their size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The body is (or announces that it is) over the limit.
+    #[error("request body is larger than the limit of {limit} bytes")]
+    BodyTooLarge {
+        /// The limit.
+        limit: usize,
+    },
+    /// The body did not arrive within the call's time limit.
+    #[error("the request body did not arrive within {} seconds", limit.as_secs_f64())]
+    BodyTimedOut {
+        /// The time it had.
+        limit: std::time::Duration,
+    },
+    /// The body could not be read to its end (the client went away or sent garbage).
+    #[error("cannot read the request body: {0}")]
+    UnreadableBody(String),
+    /// `x-fc-control-path` names no call the platform makes.
+    #[error(
+        "unknown x-fc-control-path `{0}`: expected /invoke, /initialize, /http-invoke, /pre-freeze or /pre-stop"
+    )]
+    UnknownControlPath(String),
+}
+
 /// The total size of all header names and values, as received.
-pub fn header_bytes(headers: &HeaderMap) -> usize {
+pub(crate) fn header_bytes(headers: &HeaderMap) -> usize {
     headers
         .iter()
         .map(|(name, value)| name.as_str().len() + value.len())
         .sum()
 }
 
-/// The size of the request target: path, `?` and query.
-pub fn target_bytes(uri: &Uri) -> usize {
-    uri.path_and_query()
-        .map_or(1, |target| target.as_str().len())
+/// The size of the request target: path, `?` and query (and the authority of an
+/// absolute-form target).
+pub(crate) fn target_bytes(uri: &Uri) -> usize {
+    let path = uri
+        .path_and_query()
+        .map_or(1, |target| target.as_str().len());
+    let authority = uri.authority().map_or(0, |a| a.as_str().len());
+    path + authority
 }
 
-/// A limit the request breaks, as the message of the 400 answer.
-pub fn check_request(limits: &Limits, uri: &Uri, headers: &HeaderMap) -> Result<(), String> {
-    let headers = header_bytes(headers);
-    if headers > limits.max_header_bytes {
-        return Err(format!(
-            "request headers are {headers} bytes, over the limit of {} bytes",
-            limits.max_header_bytes
-        ));
+impl Limits {
+    /// Checks the request head against the header and path limits.
+    pub fn check_request(&self, uri: &Uri, headers: &HeaderMap) -> Result<(), RequestError> {
+        let size = header_bytes(headers);
+        if size > self.max_header_bytes {
+            return Err(RequestError::HeadersTooLarge {
+                size,
+                limit: self.max_header_bytes,
+            });
+        }
+        let size = target_bytes(uri);
+        if size > self.max_path_bytes {
+            return Err(RequestError::TargetTooLarge {
+                size,
+                limit: self.max_path_bytes,
+            });
+        }
+        Ok(())
     }
-    let target = target_bytes(uri);
-    if target > limits.max_path_bytes {
-        return Err(format!(
-            "request path and query are {target} bytes, over the limit of {} bytes",
-            limits.max_path_bytes
-        ));
-    }
-    Ok(())
-}
 
-/// A response body over the limit, as the message of the 502 answer.
-pub fn check_response_body(limits: &Limits, length: usize) -> Result<(), String> {
-    if length > limits.max_response_bytes {
-        return Err(format!(
-            "response body is {length} bytes, over the limit of {} bytes",
-            limits.max_response_bytes
-        ));
+    /// The body limit of a call: FC allows less for asynchronous invocations.
+    pub fn body_limit(&self, headers: &HeaderMap) -> usize {
+        if super::headers::header_is(headers, super::headers::INVOCATION_TYPE, "async") {
+            self.max_async_body_bytes
+        } else {
+            self.max_body_bytes
+        }
     }
-    Ok(())
+
+    /// Checks the size of a complete response body.
+    pub fn check_response_body(&self, size: usize) -> Result<(), BadResponse> {
+        if size > self.max_response_bytes {
+            return Err(BadResponse::BodyTooLarge {
+                size,
+                limit: self.max_response_bytes,
+            });
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -100,8 +159,16 @@ mod tests {
     #[test]
     fn response_body_limit_is_inclusive() {
         let limits = Limits::default();
-        assert!(check_response_body(&limits, DEFAULT_MAX_RESPONSE_BYTES).is_ok());
-        assert!(check_response_body(&limits, DEFAULT_MAX_RESPONSE_BYTES + 1).is_err());
+        assert!(
+            limits
+                .check_response_body(DEFAULT_MAX_RESPONSE_BYTES)
+                .is_ok()
+        );
+        assert!(
+            limits
+                .check_response_body(DEFAULT_MAX_RESPONSE_BYTES + 1)
+                .is_err()
+        );
     }
 
     #[test]
@@ -116,9 +183,17 @@ mod tests {
     fn header_limit_is_inclusive() {
         let limits = Limits::default();
         let uri: Uri = "/".parse().unwrap();
-        assert!(check_request(&limits, &uri, &headers_of_size(8192)).is_ok());
-        let err = check_request(&limits, &uri, &headers_of_size(8193)).unwrap_err();
-        assert!(err.contains("8193 bytes"), "{err}");
+        assert!(limits.check_request(&uri, &headers_of_size(8192)).is_ok());
+        let err = limits
+            .check_request(&uri, &headers_of_size(8193))
+            .unwrap_err();
+        assert_eq!(
+            err,
+            RequestError::HeadersTooLarge {
+                size: 8193,
+                limit: 8192
+            }
+        );
     }
 
     #[test]
@@ -128,8 +203,20 @@ mod tests {
             .parse()
             .unwrap();
         assert_eq!(target_bytes(&at_limit), 4096);
-        assert!(check_request(&limits, &at_limit, &HeaderMap::new()).is_ok());
+        assert!(limits.check_request(&at_limit, &HeaderMap::new()).is_ok());
         let over: Uri = format!("/{}", "a".repeat(4096)).parse().unwrap();
-        assert!(check_request(&limits, &over, &HeaderMap::new()).is_err());
+        assert!(limits.check_request(&over, &HeaderMap::new()).is_err());
+    }
+
+    #[test]
+    fn an_absolute_target_counts_its_authority() {
+        let limits = Limits::default();
+        let target: Uri = format!("http://{}.example/", "a".repeat(5000))
+            .parse()
+            .unwrap();
+        assert!(matches!(
+            limits.check_request(&target, &HeaderMap::new()),
+            Err(RequestError::TargetTooLarge { .. })
+        ));
     }
 }

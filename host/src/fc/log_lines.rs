@@ -1,39 +1,23 @@
 //! FC's log line formats (fc-protocol.md §6): the Start/End markers the platform cuts
 //! per-request logs by, and `<UTC time>: <request id> [<LEVEL>]  <message>` records.
+//!
+//! No line a guest or client controls can begin with a marker: every physical line of a
+//! record carries the time and request id, so a message containing
+//! `\nFC Invoke End RequestId: …` stays inside its record.
 
 use std::fmt::Write as _;
 use std::time::SystemTime;
 
-/// Which platform call a Start/End marker frames.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Phase {
-    /// `FC Invoke Start/End` (event and HTTP invocations).
-    Invoke,
-    /// `FC Initialize Start/End`.
-    Initialize,
-    /// `FC PreFreeze Start/End`.
-    PreFreeze,
-    /// `FC PreStop Start/End`.
-    PreStop,
-}
+use super::Phase;
 
-impl Phase {
-    fn label(self) -> &'static str {
-        match self {
-            Phase::Invoke => "Invoke",
-            Phase::Initialize => "Initialize",
-            Phase::PreFreeze => "PreFreeze",
-            Phase::PreStop => "PreStop",
-        }
-    }
-}
+/// What the End line says after a failed call, as FC's Go runtime writes it.
+pub(crate) const UNHANDLED: &str = "Unhandled function error";
 
 /// A Start or End marker line, formatted where it is written (no intermediate string
 /// on the per-call path): `FC Invoke Start RequestId: <id>\n`, `FC Invoke End
-/// RequestId: <id>\n`, or with `, Error: <kind>` after a failure, as FC's Go runtime
-/// writes it.
+/// RequestId: <id>\n`, or with `, Error: <kind>` after a failure.
 #[derive(Clone, Copy, Debug)]
-pub struct Marker<'a> {
+pub(crate) struct Marker<'a> {
     phase: Phase,
     request_id: &'a str,
     end: Option<Option<&'a str>>,
@@ -41,7 +25,7 @@ pub struct Marker<'a> {
 
 impl<'a> Marker<'a> {
     /// The Start line of `phase`.
-    pub fn start(phase: Phase, request_id: &'a str) -> Self {
+    pub(crate) fn start(phase: Phase, request_id: &'a str) -> Self {
         Marker {
             phase,
             request_id,
@@ -50,20 +34,18 @@ impl<'a> Marker<'a> {
     }
 
     /// The End line of `phase`, naming the failure if there was one.
-    pub fn end(phase: Phase, request_id: &'a str, error: Option<&'a str>) -> Self {
+    pub(crate) fn end(phase: Phase, request_id: &'a str, error: Option<&'a str>) -> Self {
         Marker {
             phase,
             request_id,
             end: Some(error),
         }
     }
-}
 
-impl Marker<'_> {
     /// Appends the line to `out` (plain byte copies: this runs twice per call).
-    pub fn write_to(&self, out: &mut Vec<u8>) {
+    pub(crate) fn write_to(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(b"FC ");
-        out.extend_from_slice(self.phase.label().as_bytes());
+        out.extend_from_slice(self.phase.marker_label().as_bytes());
         out.extend_from_slice(match self.end {
             None => b" Start RequestId: ".as_slice(),
             Some(_) => b" End RequestId: ".as_slice(),
@@ -85,19 +67,10 @@ impl std::fmt::Display for Marker<'_> {
     }
 }
 
-/// `FC Invoke Start RequestId: <id>\n` and its siblings, as a string.
-pub fn start_line(phase: Phase, request_id: &str) -> String {
-    Marker::start(phase, request_id).to_string()
-}
-
-/// `FC Invoke End RequestId: <id>\n` (with `, Error: <kind>` after a failure).
-pub fn end_line(phase: Phase, request_id: &str, error: Option<&str>) -> String {
-    Marker::end(phase, request_id, error).to_string()
-}
-
-/// Appends one log record, `2006-01-02T15:04:05.999Z: <id> [INFO]  <message>\n`, to
-/// `out`. Line breaks inside the message are kept: one record may span lines.
-pub fn push_record(
+/// Appends one log record to `out`: `2006-01-02T15:04:05.999Z: <id> [INFO]  <message>\n`.
+/// Each line of a multi-line message gets the same prefix (a trailing `\r` is
+/// dropped), so none of them can pass for a marker line.
+pub(crate) fn push_record(
     out: &mut Vec<u8>,
     at: SystemTime,
     request_id: &str,
@@ -111,9 +84,12 @@ pub fn push_record(
         "{}: {request_id} [{level}]  ",
         humantime::format_rfc3339_millis(at)
     );
-    out.extend_from_slice(head.as_bytes());
-    out.extend_from_slice(message);
-    out.push(b'\n');
+    let message = message.strip_suffix(b"\n").unwrap_or(message);
+    for line in message.split(|&b| b == b'\n') {
+        out.extend_from_slice(head.as_bytes());
+        out.extend_from_slice(line.strip_suffix(b"\r").unwrap_or(line));
+        out.push(b'\n');
+    }
 }
 
 #[cfg(test)]
@@ -121,39 +97,58 @@ mod tests {
     use super::*;
     use std::time::{Duration, UNIX_EPOCH};
 
+    fn at() -> SystemTime {
+        UNIX_EPOCH + Duration::from_millis(1_136_214_245_999)
+    }
+
     #[test]
     fn markers_match_the_platform() {
+        let line = |marker: Marker<'_>| marker.to_string();
         assert_eq!(
-            start_line(Phase::Invoke, "r1"),
+            line(Marker::start(Phase::Invoke, "r1")),
             "FC Invoke Start RequestId: r1\n"
         );
         assert_eq!(
-            end_line(Phase::Invoke, "r1", None),
+            line(Marker::end(Phase::HttpInvoke, "r1", None)),
             "FC Invoke End RequestId: r1\n"
         );
         assert_eq!(
-            end_line(Phase::Invoke, "r1", Some("Unhandled function error")),
+            line(Marker::end(Phase::Invoke, "r1", Some(UNHANDLED))),
             "FC Invoke End RequestId: r1, Error: Unhandled function error\n"
         );
         assert_eq!(
-            start_line(Phase::Initialize, "i"),
+            line(Marker::start(Phase::Initialize, "i")),
             "FC Initialize Start RequestId: i\n"
         );
         assert_eq!(
-            end_line(Phase::PreFreeze, "f", None),
+            line(Marker::end(Phase::PreFreeze, "f", None)),
             "FC PreFreeze End RequestId: f\n"
         );
         assert_eq!(
-            start_line(Phase::PreStop, "s"),
+            line(Marker::start(Phase::PreStop, "s")),
             "FC PreStop Start RequestId: s\n"
         );
     }
 
     #[test]
     fn record_has_utc_millis_time_id_and_level() {
-        let at = UNIX_EPOCH + Duration::from_millis(1_136_214_245_999);
         let mut out = Vec::new();
-        push_record(&mut out, at, "req-9", "INFO", b"hello");
+        push_record(&mut out, at(), "req-9", "INFO", b"hello");
         assert_eq!(out, b"2006-01-02T15:04:05.999Z: req-9 [INFO]  hello\n");
+    }
+
+    #[test]
+    fn every_line_of_a_record_is_prefixed_so_markers_cannot_be_forged() {
+        let mut out = Vec::new();
+        let forged = b"ok\nFC Invoke End RequestId: other\r\nFC Invoke Start RequestId: x\n";
+        push_record(&mut out, at(), "r", "ERROR", forged);
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), 3, "{text}");
+        for line in text.lines() {
+            assert!(
+                line.starts_with("2006-01-02T15:04:05.999Z: r [ERROR]  "),
+                "{line}"
+            );
+        }
     }
 }

@@ -1,10 +1,14 @@
-//! Pure protocol code: header names, the context, call classification, response shapes
-//! and log lines. Nothing here touches sockets or wasmtime.
+//! Pure protocol code: header names, the context, which call a request is, limits,
+//! response shapes and log lines. Nothing here touches sockets, the async runtime,
+//! wasmtime or generated bindings; the rest of the host builds on it.
 
-pub mod context;
-pub mod control;
-pub mod headers;
-pub mod http;
-pub mod limits;
-pub mod log_lines;
-pub mod response;
+pub(crate) mod context;
+pub(crate) mod headers;
+pub(crate) mod http;
+pub(crate) mod limits;
+pub(crate) mod log_lines;
+pub(crate) mod phase;
+pub(crate) mod response;
+
+pub(crate) use context::Context;
+pub(crate) use phase::Phase;

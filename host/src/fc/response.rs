@@ -1,6 +1,7 @@
 //! The two response shapes of the protocol (fc-protocol.md §4, §5): a function failure
-//! (status 404, `x-fc-status: 404`, `{"errorMessage", "errorType", "stackTrace"}`) and a
-//! platform error (`{"ErrorCode", "ErrorMessage"}` with `x-fc-error-type`).
+//! (`x-fc-status: 404`, `{"errorMessage", "errorType", "stackTrace"}`; status 404 for
+//! event calls, 502 for HTTP functions) and a platform error (`{"ErrorCode",
+//! "ErrorMessage"}` with `x-fc-error-type`).
 
 use bytes::Bytes;
 use http::{HeaderValue, StatusCode, header};
@@ -8,13 +9,17 @@ use serde::Serialize;
 
 use super::headers;
 
-/// The status (and `x-fc-status`) of a function failure.
-pub const FUNCTION_FAILURE: StatusCode = StatusCode::NOT_FOUND;
+/// The status (and `x-fc-status`) of a failed event call.
+pub(crate) const FUNCTION_FAILURE: StatusCode = StatusCode::NOT_FOUND;
+/// The status an HTTP-trigger client gets when the function fails.
+pub(crate) const HTTP_FUNCTION_FAILURE: StatusCode = StatusCode::BAD_GATEWAY;
+/// `x-fc-error-type` of a function failure seen by an HTTP-trigger client.
+pub(crate) const UNHANDLED_ERROR: &str = "UnhandledInvocationError";
 
 /// Body of a function failure, as FC's official runtimes write it.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct FunctionErrorBody<'a> {
+pub(crate) struct FunctionErrorBody<'a> {
     /// What went wrong, one line.
     pub error_message: &'a str,
     /// Class of the failure, e.g. `HandlerError`, `Trap`, `Timeout`.
@@ -26,7 +31,7 @@ pub struct FunctionErrorBody<'a> {
 
 /// Body of an error the platform itself would answer (limits, bad requests).
 #[derive(Debug, Serialize)]
-pub struct PlatformErrorBody<'a> {
+pub(crate) struct PlatformErrorBody<'a> {
     /// Machine-readable code, e.g. `InvalidArgument`.
     #[serde(rename = "ErrorCode")]
     pub code: &'a str,
@@ -36,19 +41,33 @@ pub struct PlatformErrorBody<'a> {
 }
 
 /// `x-fc-error-type` of errors the platform raises itself.
-pub const COMMON_ERROR: &str = "FcCommonError";
+pub(crate) const COMMON_ERROR: &str = "FcCommonError";
 
-/// A function-failure response: 404, `x-fc-status: 404`, JSON body.
-pub fn function_error(body: &FunctionErrorBody<'_>) -> http::Response<Bytes> {
-    let mut response = json_response(FUNCTION_FAILURE, body);
-    response
-        .headers_mut()
-        .insert(headers::STATUS, HeaderValue::from_static("404"));
+/// A function-failure response: `x-fc-status: 404` and the JSON body, with status
+/// 404 ([`FUNCTION_FAILURE`]) for event and lifecycle calls. An HTTP function's failure
+/// ([`HTTP_FUNCTION_FAILURE`]) also says `x-fc-error-type: UnhandledInvocationError`,
+/// as the platform answers an HTTP-trigger client.
+pub(crate) fn function_error(
+    status: StatusCode,
+    body: &FunctionErrorBody<'_>,
+) -> http::Response<Bytes> {
+    let mut response = json_response(status, body);
+    let map = response.headers_mut();
+    map.insert(headers::STATUS, HeaderValue::from_static("404"));
+    if status == HTTP_FUNCTION_FAILURE {
+        map.insert(
+            headers::ERROR_TYPE,
+            HeaderValue::from_static(UNHANDLED_ERROR),
+        );
+    }
     response
 }
 
 /// A platform-error response with the given status.
-pub fn platform_error(status: StatusCode, body: &PlatformErrorBody<'_>) -> http::Response<Bytes> {
+pub(crate) fn platform_error(
+    status: StatusCode,
+    body: &PlatformErrorBody<'_>,
+) -> http::Response<Bytes> {
     let mut response = json_response(status, body);
     response
         .headers_mut()
@@ -79,11 +98,14 @@ mod tests {
     #[test]
     fn function_error_has_fc_shape() {
         let frames = vec!["0: f".to_string()];
-        let response = function_error(&FunctionErrorBody {
-            error_message: "boom",
-            error_type: "HandlerError",
-            stack_trace: &frames,
-        });
+        let response = function_error(
+            FUNCTION_FAILURE,
+            &FunctionErrorBody {
+                error_message: "boom",
+                error_type: "HandlerError",
+                stack_trace: &frames,
+            },
+        );
         assert_eq!(response.status(), 404);
         assert_eq!(response.headers()[headers::STATUS], "404");
         assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
@@ -95,15 +117,33 @@ mod tests {
 
     #[test]
     fn empty_stack_trace_is_omitted() {
-        let response = function_error(&FunctionErrorBody {
-            error_message: "m",
-            error_type: "t",
-            stack_trace: &[],
-        });
+        let response = function_error(
+            FUNCTION_FAILURE,
+            &FunctionErrorBody {
+                error_message: "m",
+                error_type: "t",
+                stack_trace: &[],
+            },
+        );
         assert_eq!(
             json(&response),
             serde_json::json!({"errorMessage": "m", "errorType": "t"})
         );
+    }
+
+    #[test]
+    fn an_http_function_failure_is_a_502_unhandled_invocation_error() {
+        let response = function_error(
+            HTTP_FUNCTION_FAILURE,
+            &FunctionErrorBody {
+                error_message: "m",
+                error_type: "t",
+                stack_trace: &[],
+            },
+        );
+        assert_eq!(response.status(), 502);
+        assert_eq!(response.headers()[headers::STATUS], "404");
+        assert_eq!(response.headers()[headers::ERROR_TYPE], UNHANDLED_ERROR);
     }
 
     #[test]

@@ -28,7 +28,7 @@ impl Bootstrap {
         let mut command = Command::new(exe);
         command
             .env_clear()
-            .env("FC_WASM_LISTEN", "127.0.0.1")
+            .env("BOOTSTRAP_LISTEN", "127.0.0.1")
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -136,7 +136,7 @@ pub(crate) fn run_to_exit(configure: impl FnOnce(&mut Command)) -> (bool, String
     let mut command = Command::new(BOOTSTRAP);
     command
         .env_clear()
-        .env("FC_WASM_LISTEN", "127.0.0.1")
+        .env("BOOTSTRAP_LISTEN", "127.0.0.1")
         .env("FC_SERVER_PORT", "0");
     configure(&mut command);
     let output = command.output().expect("bootstrap runs");

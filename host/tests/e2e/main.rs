@@ -1,0 +1,20 @@
+//! End-to-end tests: real guests built from source (the `test-guests` crate), driven
+//! like the platform drives `bootstrap`. Most call the socket-free `Router::handle`
+//! seam in process; `server` and `limits` go through a real socket, where the socket
+//! is what is tested.
+
+mod concurrency;
+mod context;
+mod errors;
+mod http;
+mod initialize;
+mod invoke;
+mod lifecycle;
+mod limits;
+mod logs;
+mod pool;
+mod reload;
+mod sandbox;
+mod server;
+mod support;
+mod wasi_http;
