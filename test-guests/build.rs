@@ -23,7 +23,13 @@ const GUESTS: &[(&str, &[&str])] = &[
     ),
     (
         "test-guests/fixtures/Cargo.toml",
-        &["misbehave", "version-a", "version-b", "version-c"],
+        &[
+            "misbehave",
+            "leaky-http",
+            "version-a",
+            "version-b",
+            "version-c",
+        ],
     ),
 ];
 

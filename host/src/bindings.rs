@@ -21,6 +21,7 @@ use generated::fc::runtime::types::{Credentials, FunctionMeta, ServiceMeta};
 
 use crate::error::HostError;
 use crate::fc;
+use crate::fc::response::{MAX_ERROR_MESSAGE, MAX_STACK_FRAME, cut, cut_frames};
 
 impl From<&fc::Context> for Context {
     fn from(ctx: &fc::Context) -> Self {
@@ -61,9 +62,9 @@ impl From<GuestError> for HostError {
             error.error_type
         };
         HostError::Handler {
-            error_type,
-            message: error.message,
-            stack_trace: error.stack_trace,
+            error_type: cut(error_type, MAX_STACK_FRAME),
+            message: cut(error.message, MAX_ERROR_MESSAGE),
+            stack_trace: cut_frames(error.stack_trace),
         }
     }
 }

@@ -108,6 +108,18 @@ pub struct ServeArgs {
           value_parser = parse_max_instances)]
     pub max_instances: usize,
 
+    /// Most open client connections; more wait in the kernel's backlog until one
+    /// closes.
+    #[arg(long, env = "BOOTSTRAP_MAX_CONNECTIONS",
+          default_value_t = crate::server::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+
+    /// How long a request head may take to arrive, from its first byte; the connection
+    /// is closed past it. Idle keep-alive connections are never closed.
+    #[arg(long, env = "BOOTSTRAP_HEADER_READ_TIMEOUT", value_name = "DURATION",
+          default_value = "10s", value_parser = parse_duration)]
+    pub header_read_timeout: Duration,
+
     /// The module, limits and grants of every call.
     #[command(flatten)]
     pub call: CallArgs,
@@ -196,6 +208,34 @@ pub struct CallArgs {
     #[arg(long, env = "BOOTSTRAP_TMP_DIR")]
     pub tmp_dir: Option<PathBuf>,
 
+    /// Disk all instances' /tmp may hold together (`512MB`, `10GB`; FC gives a
+    /// function 512 MB by default, 10 GB at most). Past it a write fails with "no
+    /// space".
+    #[arg(long, env = "BOOTSTRAP_TMP_QUOTA", value_name = "SIZE", default_value = "512MB",
+          value_parser = parse_size)]
+    pub tmp_quota: u64,
+
+    /// Descriptors (files, sockets) all guests may hold together. [default: the
+    /// process's limit minus a reserve for the host and its connections]
+    #[arg(long, env = "BOOTSTRAP_MAX_FDS")]
+    pub max_fds: Option<usize>,
+
+    /// Descriptors one instance may hold. [default: --max-fds]
+    #[arg(long, env = "BOOTSTRAP_MAX_FDS_PER_INSTANCE")]
+    pub max_fds_per_instance: Option<usize>,
+
+    /// Let guests listen on TCP sockets (never on bootstrap's own port). A function
+    /// gets its traffic through the runtime, so this is off by default.
+    #[arg(long, env = "BOOTSTRAP_ALLOW_LISTEN")]
+    pub allow_listen: bool,
+
+    /// Ignore the limit headers (`x-fc-function-timeout`, `x-fc-initialization-timeout`,
+    /// `x-fc-function-memory`): for a `bootstrap` reachable by clients other than FC
+    /// (a container with a public port, Knative), so callers cannot raise their own
+    /// limits. The flags and defaults apply instead.
+    #[arg(long, env = "BOOTSTRAP_IGNORE_LIMIT_HEADERS")]
+    pub ignore_limit_headers: bool,
+
     /// Write /tmp/perf-<pid>.map, so `perf report` names the guest's JIT-compiled
     /// functions (for profiling).
     #[arg(long, env = "BOOTSTRAP_PERF_MAP")]
@@ -222,15 +262,19 @@ impl CallArgs {
             hook_timeout: self.hook_timeout,
             queue_timeout: self.queue_timeout,
             memory_mb: self.memory_limit_mb,
+            ignore_limit_headers: self.ignore_limit_headers,
         }
     }
 
     /// The guest's grants: the environment of `vars` minus withheld names, the code
-    /// directory, a `/tmp` root private to this process, and the network policy.
-    pub fn grants(
+    /// directory, a fresh `/tmp` root with its quota, the descriptors of `fds`, the
+    /// network policy; `host_port` is the port no guest may bind.
+    pub(crate) fn grants(
         &self,
         vars: impl IntoIterator<Item = (String, String)>,
         module: &Path,
+        fds: &sandbox::fds::FdPlan,
+        host_port: Option<u16>,
     ) -> anyhow::Result<sandbox::Grants> {
         let net = match &self.allow_net {
             Some(list) => sandbox::NetPolicy::allow_list(list).context("bad --allow-net")?,
@@ -242,21 +286,39 @@ impl CallArgs {
             .or_else(|| self.fc_code_path.clone())
             .or_else(|| module.parent().map(Path::to_path_buf))
             .filter(|dir| dir.is_dir());
-        let tmp_root = self
-            .tmp_dir
-            .clone()
-            .unwrap_or_else(std::env::temp_dir)
-            .join(format!("bootstrap-{}", std::process::id()));
+        let parent = self.tmp_dir.clone().unwrap_or_else(std::env::temp_dir);
+        let tmp_root = sandbox::tmp::TmpRoot::create(&parent)?;
+        let quota = sandbox::quota::DiskQuota::new(tmp_root.path(), self.tmp_quota);
         Ok(sandbox::Grants {
             env: sandbox::guest_env(vars, &self.withhold_env).into(),
             code_dir,
+            quota: std::sync::Arc::new(quota),
             tmp_root,
+            fds: sandbox::fds::FdPool::new(fds),
+            memory: sandbox::memory::SharedMemory::new(),
             net,
+            allow_listen: self.allow_listen,
+            host_port,
         })
+    }
+
+    /// How the process's descriptors are shared, for a server of `connections`.
+    pub(crate) fn fd_plan(&self, nofile: usize, connections: usize) -> sandbox::fds::FdPlan {
+        sandbox::fds::FdPlan::new(nofile, connections, self.max_fds, self.max_fds_per_instance)
     }
 }
 
 impl ServeArgs {
+    /// The bounds on request heads, for at most `connections` connections.
+    pub(crate) fn server_limits(&self, connections: usize) -> crate::server::ServerLimits {
+        crate::server::ServerLimits::new(
+            connections,
+            self.header_read_timeout,
+            self.call.max_header_bytes,
+            self.call.max_path_bytes,
+        )
+    }
+
     /// The port to listen on: `--port`, else `$FC_SERVER_PORT`, else
     /// `$FC_CUSTOM_LISTEN_PORT`, else 9000. Empty variables count as unset.
     pub fn port(&self) -> anyhow::Result<u16> {
@@ -270,6 +332,41 @@ impl ServeArgs {
                 ),
             ],
         )
+    }
+}
+
+/// A size in bytes: a whole number, or one with a binary unit (`KB`, `MB`, `GB`; `KiB`
+/// and the like too).
+pub(crate) fn parse_size(value: &str) -> Result<u64, String> {
+    let value = value.trim();
+    let digits = value
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(value.len());
+    let (number, unit) = value.split_at(digits);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{value}` is not a size such as `512MB`"))?;
+    let scale: u64 = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` in `{value}`: use KB, MB or GB"
+            ));
+        }
+    };
+    number
+        .checked_mul(scale)
+        .ok_or_else(|| format!("`{value}` is too large"))
+}
+
+#[cfg(test)]
+impl CallArgs {
+    /// The settings of no flags at all.
+    pub(crate) fn default_for_tests() -> Self {
+        Cli::try_parse_from(["bootstrap"]).unwrap().serve.call
     }
 }
 
@@ -412,7 +509,22 @@ mod tests {
         );
         assert_eq!(call.hook_timeout, Duration::from_millis(1500));
         assert_eq!(call.queue_timeout, policy::DEFAULT_QUEUE_TIMEOUT);
+        let defaults = Cli::try_parse_from(["bootstrap"]).unwrap().serve;
+        assert_eq!(defaults.call.hook_timeout, policy::DEFAULT_HOOK_TIMEOUT);
+        assert_eq!(defaults.header_read_timeout, Duration::from_secs(10));
         assert!(Cli::try_parse_from(["bootstrap", "--hook-timeout", "soon"]).is_err());
+    }
+
+    #[test]
+    fn sizes_take_binary_units() {
+        assert_eq!(parse_size("512MB"), Ok(512 << 20));
+        assert_eq!(parse_size("10 GB"), Ok(10 << 30));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("1kib"), Ok(1024));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("5TB").is_err());
+        let defaults = Cli::try_parse_from(["bootstrap"]).unwrap().serve.call;
+        assert_eq!(defaults.tmp_quota, crate::sandbox::quota::DEFAULT_TMP_QUOTA);
     }
 
     #[test]

@@ -11,8 +11,8 @@ use crate::fc::Phase;
 use crate::fc::http::BadResponse;
 use crate::fc::limits::RequestError;
 use crate::fc::response::{
-    FUNCTION_FAILURE, FunctionErrorBody, HTTP_FUNCTION_FAILURE, PlatformErrorBody, function_error,
-    platform_error,
+    FUNCTION_FAILURE, FunctionErrorBody, HTTP_FUNCTION_FAILURE, MAX_ERROR_MESSAGE,
+    PlatformErrorBody, cut, cut_frames, function_error, platform_error,
 };
 
 /// A failed call. Function failures (the guest's fault) answer with the FC function
@@ -46,15 +46,19 @@ pub enum HostError {
         /// The limit it ran past.
         limit: Duration,
     },
-    /// The guest tried to grow its memory past the cap and then trapped.
+    /// The guest tried to grow its memory past the function's memory (alone, or with
+    /// the other instances) and then trapped.
     #[error(
-        "out of memory: the function asked for {requested_mb} MB of linear memory, over its limit of {limit_mb} MB"
+        "out of memory: the function {} {requested_mb} MB of linear memory, over its limit of {limit_mb} MB",
+        if *shared { "and its other instances together asked for" } else { "asked for" }
     )]
     OutOfMemory {
-        /// The size the refused growth asked for, MB.
+        /// The size the refused growth asked for, MB (with the other instances').
         requested_mb: usize,
-        /// The cap, MB.
+        /// The function's memory, MB.
         limit_mb: usize,
+        /// Whether the instances together crossed it (rather than this one alone).
+        shared: bool,
     },
     /// Every instance stayed busy for the whole queue timeout.
     #[error("all {instances} instances stayed busy for {} seconds; try again, or raise --max-instances", waited.as_secs_f64())]
@@ -94,7 +98,10 @@ impl HostError {
             .downcast_ref::<WasmBacktrace>()
             .map(backtrace_frames)
             .unwrap_or_default();
-        HostError::Trap { message, frames }
+        HostError::Trap {
+            message: cut(message, MAX_ERROR_MESSAGE),
+            frames: cut_frames(frames),
+        }
     }
 
     /// Whether the instance that produced this error must be discarded.
@@ -306,7 +313,12 @@ mod tests {
         let oom = HostError::OutOfMemory {
             requested_mb: 2,
             limit_mb: 1,
+            shared: true,
         };
+        assert!(
+            oom.to_string().contains("other instances together"),
+            "{oom}"
+        );
         assert!(oom.poisons_instance());
         assert!(!HostError::MissingExport("x").poisons_instance());
         assert!(!handler("x", &[]).poisons_instance());

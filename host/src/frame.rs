@@ -29,7 +29,7 @@ impl Frame {
     /// `wants_tail`.
     pub(crate) fn start(sink: &LogSink, phase: Phase, request_id: &str, wants_tail: bool) -> Self {
         let start = Marker::start(phase, request_id);
-        sink.write_with(|out| start.write_to(out));
+        sink.write_marker(|out| start.write_to(out));
         let log = wants_tail.then(|| {
             let mut log = Vec::with_capacity(256);
             start.write_to(&mut log);
@@ -84,7 +84,7 @@ impl Frame {
             "ERROR",
             message.as_bytes(),
         );
-        self.sink.write(&record);
+        self.sink.write_record(&record);
         if let Some(log) = &mut self.log {
             log.extend_from_slice(&record);
         }
@@ -92,7 +92,7 @@ impl Frame {
 
     fn end(&mut self, failed: bool) {
         let end = Marker::end(self.phase, &self.request_id, failed.then_some(UNHANDLED));
-        self.sink.write_with(|out| end.write_to(out));
+        self.sink.write_marker(|out| end.write_to(out));
         if let Some(log) = &mut self.log {
             end.write_to(log);
         }

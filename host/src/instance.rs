@@ -235,7 +235,7 @@ fn prepare(store: &mut Store<HostState>, budget: Budget) -> Option<CallDeadline>
         limit,
     });
     let memory = &mut state.memory;
-    memory.max_bytes = budget.memory;
+    memory.set_limit(budget.memory);
     memory.take_denied();
     state.deadline
 }
@@ -282,10 +282,11 @@ fn settle<T>(
         }),
         Ok(Err(trap)) => {
             let memory = &mut store.data_mut().memory;
-            match (memory.take_denied(), memory.max_bytes) {
-                (Some(requested), Some(limit)) => Err(HostError::OutOfMemory {
-                    requested_mb: requested.div_ceil(1 << 20),
+            match (memory.take_denied(), memory.limit()) {
+                (Some(denied), Some(limit)) => Err(HostError::OutOfMemory {
+                    requested_mb: denied.requested.div_ceil(1 << 20),
                     limit_mb: limit >> 20,
+                    shared: denied.shared,
                 }),
                 _ => Err(HostError::from_trap(&trap, log.panic_message())),
             }

@@ -20,6 +20,7 @@ mod engine;
 mod error;
 mod fc;
 mod frame;
+mod guards;
 mod instance;
 mod logs;
 mod policy;
@@ -62,8 +63,23 @@ pub struct Host {
 
 impl Host {
     /// Finds, compiles and links the module of `call`, with a pool of at most
-    /// `max_instances` instances writing their log to `sink`.
+    /// `max_instances` instances writing their log to `sink` (for running calls
+    /// without a server: the guests get the process's descriptors but the host's
+    /// reserve).
     pub fn load(call: &CallArgs, max_instances: usize, sink: LogSink) -> anyhow::Result<Self> {
+        let fds = call.fd_plan(sandbox::fds::raise_nofile(), 0);
+        Self::load_with(call, max_instances, &fds, None, sink)
+    }
+
+    /// Like [`Host::load`], sharing descriptors as `fds` says, with `host_port` the
+    /// server's own port (which guests may not bind).
+    fn load_with(
+        call: &CallArgs,
+        max_instances: usize,
+        fds: &sandbox::fds::FdPlan,
+        host_port: Option<u16>,
+        sink: LogSink,
+    ) -> anyhow::Result<Self> {
         let module_path = config::locate_module(
             call.module.as_deref(),
             executable_dir().as_deref(),
@@ -76,11 +92,8 @@ impl Host {
             module.path().display(),
             module.exports().names().join(", ")
         );
-        let grants = call.grants(std::env::vars(), &module_path)?;
-        std::fs::create_dir_all(&grants.tmp_root)
-            .with_context(|| format!("cannot create `{}`", grants.tmp_root.display()))?;
         let config = pool::PoolConfig {
-            grants,
+            grants: call.grants(std::env::vars(), &module_path, fds, host_port)?,
             policy: call.call_policy(),
             limits: call.limits(),
             max_instances,
@@ -119,13 +132,26 @@ impl Host {
 /// Loads the module and binds the listener (everything that can fail at start-up,
 /// checked before the first request), and starts watching the module with `--watch`.
 pub async fn start(args: &ServeArgs, sink: LogSink) -> anyhow::Result<Server> {
-    let port = args.port()?;
-    let host = Host::load(&args.call, args.max_instances, sink)?;
+    let addr = SocketAddr::new(args.listen, args.port()?);
+    let listener = server::listen(addr).await?;
+    let port = listener.local_addr()?.port();
+    let fds = args
+        .call
+        .fd_plan(sandbox::fds::raise_nofile(), args.max_connections);
+    if fds.connections < args.max_connections {
+        tracing::warn!(
+            "at most {} connections: the process may open too few descriptors for {}",
+            fds.connections,
+            args.max_connections
+        );
+    }
+    let host = Host::load_with(&args.call, args.max_instances, &fds, Some(port), sink)?;
     let reloader = host.reloader();
     if args.watch {
         reloader.watch()?;
     }
-    Server::bind(SocketAddr::new(args.listen, port), host.router, reloader).await
+    let limits = args.server_limits(fds.connections);
+    Ok(Server::new(listener, host.router, reloader, limits))
 }
 
 /// Runs the command line: serve until SIGTERM or SIGINT, or run a command.

@@ -87,6 +87,8 @@ pub struct CallPolicy {
     pub queue_timeout: Duration,
     /// A fixed memory size in MB, overriding `x-fc-function-memory`.
     pub memory_mb: Option<u64>,
+    /// Whether the limit headers are ignored (callers other than FC reach the host).
+    pub ignore_limit_headers: bool,
 }
 
 impl Default for CallPolicy {
@@ -97,6 +99,7 @@ impl Default for CallPolicy {
             hook_timeout: DEFAULT_HOOK_TIMEOUT,
             queue_timeout: DEFAULT_QUEUE_TIMEOUT,
             memory_mb: None,
+            ignore_limit_headers: false,
         }
     }
 }
@@ -104,16 +107,17 @@ impl Default for CallPolicy {
 impl CallPolicy {
     /// What a call of `phase` with context `ctx` may use.
     pub fn budget(&self, phase: Phase, ctx: &Context) -> Budget {
+        let headers = self.headers(ctx);
         let time = match phase {
             Phase::Invoke | Phase::HttpInvoke => pick(
                 self.function_timeout,
-                ctx.function.timeout_s,
+                headers.function.timeout_s,
                 DEFAULT_FUNCTION_TIMEOUT,
                 MAX_FUNCTION_TIMEOUT,
             ),
             Phase::Initialize => pick(
                 self.initialization_timeout,
-                ctx.function.initialization_timeout_s,
+                headers.function.initialization_timeout_s,
                 DEFAULT_INITIALIZATION_TIMEOUT,
                 MAX_INITIALIZATION_TIMEOUT,
             ),
@@ -121,8 +125,21 @@ impl CallPolicy {
         };
         Budget {
             time,
-            memory: self.memory_cap(ctx),
+            memory: self.memory_cap(&headers),
         }
+    }
+
+    /// The context whose limit headers count: `ctx`, or none of them when they are
+    /// ignored.
+    fn headers<'a>(&self, ctx: &'a Context) -> std::borrow::Cow<'a, Context> {
+        if !self.ignore_limit_headers {
+            return std::borrow::Cow::Borrowed(ctx);
+        }
+        let mut without = ctx.clone();
+        without.function.timeout_s = crate::fc::context::UNKNOWN_NUMBER;
+        without.function.initialization_timeout_s = crate::fc::context::UNKNOWN_NUMBER;
+        without.function.memory_mb = crate::fc::context::UNKNOWN_NUMBER;
+        std::borrow::Cow::Owned(without)
     }
 
     /// The function's memory: the flag, else `x-fc-function-memory` (at most FC's
@@ -234,6 +251,17 @@ mod tests {
             ..CallPolicy::default()
         };
         assert_eq!(fixed.memory_cap(&ctx(-1, -1, 128)), Some(64 << 20));
+    }
+
+    #[test]
+    fn ignored_limit_headers_leave_flags_and_defaults() {
+        let policy = CallPolicy {
+            ignore_limit_headers: true,
+            ..CallPolicy::default()
+        };
+        let budget = policy.budget(Phase::Invoke, &ctx(600, 600, 4096));
+        assert_eq!(budget.time, Some(DEFAULT_FUNCTION_TIMEOUT));
+        assert_eq!(budget.memory, None);
     }
 
     #[test]

@@ -267,3 +267,61 @@ fn error_lines(stderr: &str) -> usize {
         .filter(|line| line.starts_with("bootstrap: "))
         .count()
 }
+
+/// The entries of `dir` (names only).
+fn entries(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn tmp_is_removed_at_shutdown_and_stale_roots_at_start() {
+    let tmp = scratch_dir("tmp-lifecycle");
+    let stale = tmp.join("bootstrap-999999999-left");
+    std::fs::create_dir_all(stale.join("instance-x")).unwrap();
+    std::fs::write(stale.join("instance-x/secret"), b"the previous run's").unwrap();
+    let mut host = Bootstrap::spawn(|c| {
+        c.env("FC_SERVER_PORT", "0")
+            .args(["--module", guests::MISBEHAVE, "--tmp-dir"])
+            .arg(&tmp);
+    });
+    assert!(
+        !stale.exists(),
+        "the root of a process that is gone was removed"
+    );
+    assert_eq!(host.invoke("write:/tmp/mine").1, "written");
+    assert_eq!(entries(&tmp).len(), 1, "{:?}", entries(&tmp));
+    let status = Command::new("kill")
+        .args(["-TERM", &host.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(host.child.wait().unwrap().success());
+    assert!(entries(&tmp).is_empty(), "left behind: {:?}", entries(&tmp));
+}
+
+#[test]
+fn a_stdout_nobody_reads_stalls_no_call() {
+    // stdout is a pipe that is never read: once it is full, every write to it blocks.
+    let host = Bootstrap::spawn(|c| {
+        c.env("FC_SERVER_PORT", "0")
+            .args(["--module", guests::MISBEHAVE]);
+    });
+    let flooding = std::thread::spawn({
+        let addr = host.addr;
+        move || http_post(addr, "/invoke", "flood:32")
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    for i in 0..20 {
+        let (status, body) = host.invoke(&format!("quiet {i}"));
+        assert_eq!(status, "HTTP/1.1 200 OK");
+        assert_eq!(body, format!("quiet {i}"));
+    }
+    assert_eq!(flooding.join().unwrap().1, "flooded");
+}

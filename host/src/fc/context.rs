@@ -101,6 +101,14 @@ impl Context {
     pub fn local() -> Self {
         Context {
             request_id: generate_request_id(),
+            ..Context::empty()
+        }
+    }
+
+    /// Every field empty or at its default, the request id too.
+    fn empty() -> Self {
+        Context {
+            request_id: String::new(),
             credentials: Credentials::default(),
             function: FunctionMeta::default(),
             service: ServiceMeta::default(),
@@ -114,8 +122,7 @@ impl Context {
     /// `x-fc-request-id` (a local `curl`) gets a generated id, so its log lines can be
     /// told apart.
     pub fn from_headers(headers: &HeaderMap) -> Self {
-        let mut ctx = Context::local();
-        ctx.request_id.clear();
+        let mut ctx = Context::empty();
         let mut numbers = Numbers::default();
         for (name, value) in headers {
             let name = name.as_str();
@@ -186,7 +193,10 @@ fn set_once(slot: &mut Option<Option<i32>>, value: &HeaderValue) {
 /// A header value as text. Values that are not UTF-8 are decoded lossily: the platform
 /// only sends ASCII, and a guest gets a string either way.
 fn decode(value: &[u8]) -> String {
-    String::from_utf8_lossy(value).into_owned()
+    match std::str::from_utf8(value) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(value).into_owned(),
+    }
 }
 
 /// Parses a decimal header value; surrounding whitespace is tolerated.

@@ -79,6 +79,12 @@ pub enum RequestError {
     /// The body could not be read to its end (the client went away or sent garbage).
     #[error("cannot read the request body: {0}")]
     UnreadableBody(String),
+    /// The request head could not be parsed, or is larger than any the limits allow.
+    #[error("the request head is malformed or larger than {limit} bytes")]
+    MalformedHead {
+        /// The largest head the server reads.
+        limit: usize,
+    },
     /// `x-fc-control-path` names no call the platform makes.
     #[error(
         "unknown x-fc-control-path `{0}`: expected /invoke, /initialize, /http-invoke, /pre-freeze or /pre-stop"

@@ -13,6 +13,21 @@ use super::Phase;
 /// What the End line says after a failed call, as FC's Go runtime writes it.
 pub(crate) const UNHANDLED: &str = "Unhandled function error";
 
+/// Longest message part of one log line: FC takes lines of up to 32 KB, and the
+/// prefix (time, request id, level) must fit too. Longer lines become several.
+pub(crate) const MAX_LINE: usize = 16 * 1024;
+
+/// The physical lines a record's message is written as: split at line breaks (a
+/// trailing `\r` dropped, the final newline ignored) and cut every [`MAX_LINE`] bytes.
+pub(crate) fn physical_lines(message: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let message = message.strip_suffix(b"\n").unwrap_or(message);
+    message.split(|&b| b == b'\n').flat_map(|line| {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let pieces = line.len().div_ceil(MAX_LINE).max(1);
+        (0..pieces).map(move |i| &line[i * MAX_LINE..((i + 1) * MAX_LINE).min(line.len())])
+    })
+}
+
 /// A Start or End marker line, formatted where it is written (no intermediate string
 /// on the per-call path): `FC Invoke Start RequestId: <id>\n`, `FC Invoke End
 /// RequestId: <id>\n`, or with `, Error: <kind>` after a failure.
@@ -68,8 +83,8 @@ impl std::fmt::Display for Marker<'_> {
 }
 
 /// Appends one log record to `out`: `2006-01-02T15:04:05.999Z: <id> [INFO]  <message>\n`.
-/// Each line of a multi-line message gets the same prefix (a trailing `\r` is
-/// dropped), so none of them can pass for a marker line.
+/// Each physical line of the message ([`physical_lines`]) gets the same prefix, so
+/// none of them can pass for a marker line.
 pub(crate) fn push_record(
     out: &mut Vec<u8>,
     at: SystemTime,
@@ -84,10 +99,9 @@ pub(crate) fn push_record(
         "{}: {request_id} [{level}]  ",
         humantime::format_rfc3339_millis(at)
     );
-    let message = message.strip_suffix(b"\n").unwrap_or(message);
-    for line in message.split(|&b| b == b'\n') {
+    for line in physical_lines(message) {
         out.extend_from_slice(head.as_bytes());
-        out.extend_from_slice(line.strip_suffix(b"\r").unwrap_or(line));
+        out.extend_from_slice(line);
         out.push(b'\n');
     }
 }
@@ -135,6 +149,18 @@ mod tests {
         let mut out = Vec::new();
         push_record(&mut out, at(), "req-9", "INFO", b"hello");
         assert_eq!(out, b"2006-01-02T15:04:05.999Z: req-9 [INFO]  hello\n");
+    }
+
+    #[test]
+    fn long_lines_are_cut_and_empty_messages_are_one_line() {
+        let long = vec![b'x'; 2 * MAX_LINE + 1];
+        let lengths: Vec<usize> = physical_lines(&long).map(<[u8]>::len).collect();
+        assert_eq!(lengths, [MAX_LINE, MAX_LINE, 1]);
+        assert_eq!(physical_lines(b"").count(), 1);
+        assert_eq!(
+            physical_lines(b"a\r\nb\n").collect::<Vec<_>>(),
+            [b"a".as_slice(), b"b"]
+        );
     }
 
     #[test]

@@ -16,6 +16,43 @@ pub(crate) const HTTP_FUNCTION_FAILURE: StatusCode = StatusCode::BAD_GATEWAY;
 /// `x-fc-error-type` of a function failure seen by an HTTP-trigger client.
 pub(crate) const UNHANDLED_ERROR: &str = "UnhandledInvocationError";
 
+/// Longest `errorMessage` a function failure carries; the rest is cut (a guest's error
+/// is no way around the response limit).
+pub(crate) const MAX_ERROR_MESSAGE: usize = 16 * 1024;
+/// Most `stackTrace` frames, and the longest frame, a failure carries.
+pub(crate) const MAX_STACK_FRAMES: usize = 128;
+/// The longest `stackTrace` frame.
+pub(crate) const MAX_STACK_FRAME: usize = 1024;
+
+/// `text` cut to at most `limit` bytes (on a character boundary), saying how much went.
+pub(crate) fn cut(mut text: String, limit: usize) -> String {
+    if text.len() <= limit {
+        return text;
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut = text.len() - end;
+    text.truncate(end);
+    text.push_str(&format!("… ({cut} bytes cut)"));
+    text
+}
+
+/// A guest's stack trace within [`MAX_STACK_FRAMES`] frames of [`MAX_STACK_FRAME`].
+pub(crate) fn cut_frames(mut frames: Vec<String>) -> Vec<String> {
+    let extra = frames.len().saturating_sub(MAX_STACK_FRAMES);
+    frames.truncate(MAX_STACK_FRAMES);
+    let mut frames: Vec<String> = frames
+        .into_iter()
+        .map(|f| cut(f, MAX_STACK_FRAME))
+        .collect();
+    if extra > 0 {
+        frames.push(format!("… ({extra} more frames)"));
+    }
+    frames
+}
+
 /// Body of a function failure, as FC's official runtimes write it.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -144,6 +181,18 @@ mod tests {
         assert_eq!(response.status(), 502);
         assert_eq!(response.headers()[headers::STATUS], "404");
         assert_eq!(response.headers()[headers::ERROR_TYPE], UNHANDLED_ERROR);
+    }
+
+    #[test]
+    fn long_messages_and_traces_are_cut() {
+        assert_eq!(cut("short".into(), 10), "short");
+        let long = cut("é".repeat(20_000), MAX_ERROR_MESSAGE);
+        assert!(long.len() < MAX_ERROR_MESSAGE + 32, "{}", long.len());
+        assert!(long.ends_with(" bytes cut)"));
+        let frames = cut_frames(vec!["f".repeat(5000); 200]);
+        assert_eq!(frames.len(), MAX_STACK_FRAMES + 1);
+        assert!(frames[0].len() < MAX_STACK_FRAME + 32);
+        assert_eq!(frames[MAX_STACK_FRAMES], "… (72 more frames)");
     }
 
     #[test]

@@ -181,6 +181,13 @@ impl Pool {
     pub(crate) fn close(&self) {
         self.permits.close();
     }
+
+    /// Drops the idle instances and removes every instance's `/tmp` (at shutdown).
+    pub(crate) async fn remove_files(&self) {
+        drop(std::mem::take(&mut *lock(&self.generation().idle)));
+        let root = Arc::clone(&self.config.grants.tmp_root);
+        let _ = tokio::task::spawn_blocking(move || root.remove_now()).await;
+    }
 }
 
 /// Why a new module version was not swapped in.

@@ -15,14 +15,10 @@ use crate::logs::LogSink;
 fn pool_of(module: &str, engine: &WasmEngine) -> (Arc<Pool>, Arc<std::sync::Mutex<Vec<u8>>>) {
     let module = Arc::new(engine.load(module.as_ref()).unwrap());
     let (sink, log) = LogSink::capture();
-    let tmp = tempfile::tempdir().unwrap().keep();
+    let args = crate::config::CallArgs::default_for_tests();
+    let fds = crate::sandbox::fds::FdPlan::new(65_536, 0, None, None);
     let config = PoolConfig {
-        grants: crate::sandbox::Grants {
-            env: Arc::new([]),
-            code_dir: None,
-            tmp_root: tmp,
-            net: crate::sandbox::NetPolicy::Open,
-        },
+        grants: args.grants([], module.path(), &fds, None).unwrap(),
         policy: crate::policy::CallPolicy::default(),
         limits: crate::fc::limits::Limits::default(),
         max_instances: 4,

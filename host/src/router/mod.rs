@@ -47,8 +47,8 @@ impl Router {
     }
 
     /// Runs `pre-stop` on every live instance where it has not run yet, framed by
-    /// `FC PreStop` lines, then refuses new calls: the last thing `bootstrap` does
-    /// before it exits.
+    /// `FC PreStop` lines, then refuses new calls and removes the guests' `/tmp`: the
+    /// last thing `bootstrap` does before it exits.
     pub async fn shutdown(&self) {
         let call = Call::lifecycle(Phase::PreStop, Context::local());
         let outcome = Arc::clone(&self.pool).run(call).await;
@@ -56,6 +56,7 @@ impl Router {
             tracing::warn!(%error, "pre-stop failed during shutdown");
         }
         self.pool.close();
+        self.pool.remove_files().await;
     }
 }
 

@@ -240,3 +240,37 @@ async fn a_client_vanishing_mid_body_does_not_hurt_the_host() {
     let response = host.invoke("still here").await;
     assert_eq!(text(&response), "still here");
 }
+
+#[tokio::test]
+async fn a_body_that_stops_arriving_frees_its_instance_at_the_function_timeout() {
+    let host = crate::support::InProcess::start_with(guests::MISBEHAVE, |args| {
+        args.max_instances = 1;
+        args.call.function_timeout = crate::support::seconds(1);
+    });
+    let (_sender, stalled) =
+        http_body_util::Channel::<bytes::Bytes, std::convert::Infallible>::new(1);
+    let request = http::Request::post("/invoke")
+        .header("x-fc-control-path", "/invoke")
+        .body(stalled)
+        .unwrap();
+    let response = host.router().handle(request).await;
+    assert_eq!(response.status(), 400);
+    let body = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["ErrorCode"], "InvalidArgument");
+    assert!(
+        body["ErrorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("did not arrive within 1 seconds"),
+        "{body}"
+    );
+    assert_eq!(
+        text(&host.invoke("next").await),
+        "next",
+        "the only instance is free again"
+    );
+}

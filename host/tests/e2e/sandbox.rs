@@ -309,3 +309,238 @@ async fn calls_beyond_the_pool_wait_then_get_a_503() {
     assert_eq!(slow.await.unwrap().status(), 200);
     assert_recovers(&host).await;
 }
+
+/// Whether a guest's answer reports that it stopped early with an error.
+fn stopped_early(answer: &str) -> bool {
+    answer.contains("; then: ")
+}
+
+#[tokio::test]
+async fn descriptors_past_the_budget_fail_in_the_guest_and_come_back_with_the_instance() {
+    let host = InProcess::start_with(guests::MISBEHAVE, |args| {
+        args.call.max_fds_per_instance = Some(50);
+    });
+    let answer = text(&host.invoke("hoard:200").await);
+    assert!(answer.starts_with("opened 50; then: "), "{answer}");
+    let sockets = text(&host.invoke("sockets:10").await);
+    assert!(
+        sockets.starts_with("opened 0; then: "),
+        "the same budget: {sockets}"
+    );
+    assert_eq!(host.invoke("unreachable").await.status(), 404);
+    let again = text(&host.invoke("hoard:20").await);
+    assert_eq!(
+        again, "opened 20",
+        "the replaced instance's descriptors were released"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_instances_share_the_descriptor_budget() {
+    let host = InProcess::start_with(guests::MISBEHAVE, |args| {
+        args.call.max_fds = Some(60);
+        args.call.max_fds_per_instance = Some(40);
+    });
+    let (a, b) = tokio::join!(host.invoke("hoard:40"), async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        host.invoke("sleep:1").await
+    });
+    assert_eq!(text(&a), "opened 40");
+    let _ = b;
+    let second = host.clone();
+    let (first, other) = tokio::join!(host.invoke("sleep:300"), async move {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        second.invoke("hoard:40").await
+    });
+    assert_eq!(first.status(), 200);
+    let other = text(&other);
+    assert!(other.starts_with("opened 20; then: "), "60 in all: {other}");
+}
+
+#[tokio::test]
+async fn the_host_keeps_accepting_while_a_guest_hoards_descriptors() {
+    let host = crate::support::Served::start(guests::MISBEHAVE);
+    let answer = text(&host.invoke("hoard:30000").await);
+    assert!(
+        stopped_early(&answer) || answer == "opened 30000",
+        "{answer}"
+    );
+    for _ in 0..20 {
+        assert_eq!(
+            text(&host.invoke("still accepting").await),
+            "still accepting"
+        );
+    }
+}
+
+#[tokio::test]
+async fn tmp_writes_past_the_quota_fail_with_no_space_and_the_space_comes_back() {
+    let host = InProcess::start_with(guests::MISBEHAVE, |args| {
+        args.call.tmp_quota = 2 << 20;
+    });
+    let answer = text(&host.invoke("fill:8").await);
+    let (wrote, error) = answer.split_once("; then: ").expect(&answer);
+    let wrote: usize = wrote.trim_start_matches("wrote ").parse().unwrap();
+    assert!(wrote <= 2 << 20, "{answer}");
+    // WASI streams carry no errno: a guest writing through one sees an I/O error.
+    let error = error.to_lowercase();
+    assert!(
+        error.contains("space") || error.contains("i/o error"),
+        "{answer}"
+    );
+    assert!(
+        host.log()
+            .contains("refused a write to /tmp: the function's /tmp quota"),
+        "{}",
+        host.log()
+    );
+    assert_eq!(host.invoke("unreachable").await.status(), 404);
+    assert_eq!(
+        text(&host.invoke("fill:1").await),
+        "wrote 1048576",
+        "the quota was freed"
+    );
+}
+
+#[tokio::test]
+async fn a_symbolic_link_out_of_tmp_is_refused() {
+    let host = InProcess::start(guests::MISBEHAVE);
+    let refused = text(&host.invoke("symlink:../../../etc/passwd").await);
+    assert!(refused.starts_with("error: "), "{refused}");
+    assert!(
+        host.log()
+            .contains("refused a symbolic link to `../../../etc/passwd`")
+    );
+    assert!(text(&host.invoke("symlink:/etc").await).starts_with("error: "));
+    assert_eq!(text(&host.invoke("symlink:data/file").await), "ok");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_instances_share_the_functions_memory() {
+    let host = InProcess::start_with(guests::MISBEHAVE, |args| {
+        args.call.memory_limit_mb = Some(96);
+    });
+    let other = host.clone();
+    let (first, second) = tokio::join!(host.invoke("grow:60:600"), async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        other.invoke("grow:60:0").await
+    });
+    assert_eq!(text(&first), "grown", "the first call keeps running");
+    let body = json(&second);
+    assert_eq!(body["errorType"], "OutOfMemory", "{body}");
+    assert!(
+        body["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("other instances together"),
+        "{body}"
+    );
+    assert_recovers(&host).await;
+}
+
+#[tokio::test]
+async fn name_lookups_follow_the_allow_list() {
+    let none = InProcess::start_with(guests::MISBEHAVE, |args| {
+        args.call.allow_net = Some("none".into());
+    });
+    assert!(text(&none.invoke("lookup:example.com").await).starts_with("error: "));
+    let listed = InProcess::start_with(guests::MISBEHAVE, |args| {
+        args.call.allow_net = Some("localhost:80".into());
+    });
+    assert_eq!(text(&listed.invoke("lookup:localhost").await), "ok");
+    let secret = text(&listed.invoke("lookup:secret.attacker.invalid").await);
+    assert!(secret.starts_with("error: "), "{secret}");
+    assert!(
+        listed
+            .log()
+            .contains("refused looking up `secret.attacker.invalid`"),
+        "{}",
+        listed.log()
+    );
+}
+
+#[tokio::test]
+async fn listening_needs_a_grant_and_never_takes_the_hosts_port() {
+    let host = InProcess::start(guests::MISBEHAVE);
+    let refused = text(&host.invoke("listen:127.0.0.1:0").await);
+    assert!(refused.starts_with("error: "), "{refused}");
+    assert!(host.log().contains("refused listening on a TCP socket"));
+    let granted = crate::support::Served::start_with(guests::MISBEHAVE, |args| {
+        args.call.allow_listen = true;
+    });
+    assert_eq!(text(&granted.invoke("listen:127.0.0.1:0").await), "ok");
+    let port = granted.addr().port();
+    for addr in [format!("[::1]:{port}"), format!("0.0.0.0:{port}")] {
+        let ours = text(&granted.invoke(format!("listen:{addr}")).await);
+        assert!(ours.starts_with("error: "), "{addr}: {ours}");
+    }
+    granted.wait_for_log("it is bootstrap's own port").await;
+}
+
+#[tokio::test]
+async fn a_guest_cannot_forge_the_log_framing() {
+    let host = InProcess::start(guests::MISBEHAVE);
+    host.send(invoke_with("log-lines", &[("x-fc-request-id", "real")]))
+        .await;
+    host.send(invoke_with("error-huge:0", &[("x-fc-request-id", "e")]))
+        .await;
+    let log = host.log();
+    crate::support::assert_framed(&log);
+    assert!(!log.contains("\nFC Invoke End RequestId: forged"), "{log}");
+    assert!(
+        log.contains("real [INFO]  FC Invoke End RequestId: forged"),
+        "{log}"
+    );
+}
+
+#[tokio::test]
+async fn huge_log_records_and_error_messages_are_cut() {
+    let host = InProcess::start(guests::MISBEHAVE);
+    assert_eq!(text(&host.invoke("log-huge:4").await), "logged");
+    assert!(host.log().lines().all(|line| line.len() <= 17 * 1024));
+    let response = host.invoke("error-huge:60").await;
+    assert_eq!(response.status(), 404);
+    assert!(
+        response.body().len() < 64 * 1024,
+        "{} bytes",
+        response.body().len()
+    );
+    let message = json(&response)["errorMessage"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.ends_with(" bytes cut)"),
+        "{}",
+        &message[message.len() - 40..]
+    );
+    assert_recovers(&host).await;
+}
+
+#[tokio::test]
+async fn a_wasi_http_guest_that_keeps_its_response_gets_an_error_not_a_hang() {
+    let host = InProcess::start_with(guests::LEAKY_HTTP, |args| {
+        args.call.function_timeout = crate::support::seconds(1);
+    });
+    let get = |path: &str| {
+        Request::get(path)
+            .header("host", "h")
+            .body(Full::new(Bytes::new()))
+            .unwrap()
+    };
+    let leaked = host.send(get("/leak")).await;
+    assert_eq!(leaked.status(), 502);
+    assert_eq!(json(&leaked)["ErrorCode"], "BadResponse");
+    let hung = host.send(get("/hang")).await;
+    assert_eq!(hung.status(), 502);
+    assert_eq!(json(&hung)["errorType"], "FunctionTimeout");
+    let ok = Request::get("/")
+        .header("host", "h")
+        .header("x-fc-request-id", "fine");
+    assert_eq!(
+        text(&host.send(ok.body(Full::new(Bytes::new())).unwrap()).await),
+        "ok"
+    );
+    host.wait_for_log("FC Invoke End RequestId: fine\n").await;
+    crate::support::assert_framed(&host.log());
+}

@@ -88,3 +88,105 @@ async fn pipelined_requests_are_answered_in_order() {
         .collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "{answer}");
 }
+
+/// Reads what the server sends until it closes the connection (bounded: 20 s).
+async fn read_until_closed(stream: &mut TcpStream) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut bytes));
+    read.await.expect("the server closed the connection").ok();
+    bytes
+}
+
+#[tokio::test]
+async fn a_head_trickled_slower_than_the_header_timeout_is_cut_off() {
+    let host = Served::start_with(guests::ECHO, |args| {
+        args.header_read_timeout = Duration::from_millis(500);
+    });
+    let mut stream = TcpStream::connect(host.addr()).await.unwrap();
+    let started = std::time::Instant::now();
+    for byte in b"POST /invoke HTTP/1.1\r\nhost: h\r\n".iter().take(8) {
+        if stream.write_all(&[*byte]).await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let answer = read_until_closed(&mut stream).await;
+    assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_outlives_the_header_timeout() {
+    let host = Served::start_with(guests::ECHO, |args| {
+        args.header_read_timeout = Duration::from_millis(300);
+    });
+    let mut connection = host.connect().await;
+    assert_eq!(text(&connection.send(invoke_request("one")).await), "one");
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(text(&connection.send(invoke_request("two")).await), "two");
+}
+
+#[tokio::test]
+async fn more_than_a_hundred_headers_within_8_kb_are_served() {
+    let host = Served::start(guests::ECHO);
+    let mut request = String::from("POST /invoke HTTP/1.1\r\nhost: h\r\n");
+    for i in 0..500 {
+        request.push_str(&format!("x-h{i}: v\r\n"));
+    }
+    request.push_str("content-length: 2\r\nconnection: close\r\n\r\nok");
+    let response = raw_exchange(host.addr(), request.as_bytes()).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.body, b"ok");
+}
+
+#[tokio::test]
+async fn heads_the_server_cannot_take_get_fcs_invalid_argument() {
+    let host = Served::start(guests::ECHO);
+    let too_many = {
+        let mut request = String::from("GET / HTTP/1.1\r\nhost: h\r\n");
+        for i in 0..2000 {
+            request.push_str(&format!("h{i}:\r\n"));
+        }
+        request + "\r\n"
+    };
+    let huge = format!(
+        "GET / HTTP/1.1\r\nhost: h\r\nx-big: {}\r\n\r\n",
+        "b".repeat(400_000)
+    );
+    let malformed = "GET / HTTP/1.1\r\nbad header line\r\n\r\n".to_string();
+    for request in [too_many, huge, malformed] {
+        let response = raw_exchange(host.addr(), request.as_bytes()).await;
+        assert_eq!(
+            response.status,
+            400,
+            "{}",
+            String::from_utf8_lossy(&response.body)
+        );
+        assert_eq!(response.header("x-fc-error-type"), Some("FcCommonError"));
+        assert_eq!(response.json()["ErrorCode"], "InvalidArgument");
+    }
+    assert_eq!(text(&host.invoke("alive").await), "alive");
+}
+
+#[tokio::test]
+async fn connections_past_the_cap_wait_for_one_to_close() {
+    let host = Served::start_with(guests::ECHO, |args| args.max_connections = 2);
+    let mut first = host.connect().await;
+    let second = host.connect().await;
+    assert_eq!(text(&first.send(invoke_request("a")).await), "a");
+    let addr = host.addr();
+    let third = tokio::spawn(async move {
+        crate::support::Connection::open(addr)
+            .await
+            .send(invoke_request("c"))
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!third.is_finished(), "the third connection waits");
+    drop(second);
+    let answer = tokio::time::timeout(Duration::from_secs(10), third).await;
+    assert_eq!(
+        text(&answer.expect("served once a slot freed").unwrap()),
+        "c"
+    );
+}

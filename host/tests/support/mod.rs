@@ -115,6 +115,10 @@ impl Drop for Bootstrap {
 /// A minimal HTTP/1.1 POST with `Connection: close`.
 pub(crate) fn http_post(addr: SocketAddr, path: &str, body: &str) -> (String, String) {
     let mut stream = TcpStream::connect(addr).expect("connect");
+    // A call that never answers fails the test instead of hanging it.
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("a read timeout");
     write!(
         stream,
         "POST {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",

@@ -1,94 +1,14 @@
-//! What a guest may touch, in one place: its environment, files, network and memory.
-//!
-//! A guest gets what a native FC function gets and nothing of the host's internals:
-//! - the process environment minus `bootstrap`'s own settings (`BOOTSTRAP_*`, and
-//!   `FC_WASM_*` of earlier versions, `RUST_LOG`) and the variables it is told to
-//!   withhold;
-//! - a writable `/tmp` of its own (emptied when the instance is replaced) and the code
-//!   directory read-only at `/code`;
-//! - wall and monotonic clocks and randomness (WASI defaults);
-//! - outbound network: TCP, UDP, name lookup and outgoing `wasi:http`, optionally
-//!   limited to an allow-list of hosts and ports;
-//! - linear memory and tables up to the function's memory size.
+//! Where a guest may connect to, and which names it may look up: anywhere (like a
+//! native function), or only an allow-list of hosts and ports.
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context as _, bail};
 
-/// Prefixes of `bootstrap`'s own environment variables, never shown to guests.
-const OWN_ENV_PREFIXES: [&str; 2] = [crate::config::ENV_PREFIX, crate::config::LEGACY_ENV_PREFIX];
-/// Other variables that configure `bootstrap` itself.
-const OWN_ENV: [&str; 1] = ["RUST_LOG"];
-
-/// The grants every instance of a module gets.
-#[derive(Clone, Debug)]
-pub struct Grants {
-    /// Environment variables, in order.
-    pub env: Arc<[(String, String)]>,
-    /// The code directory, mapped read-only at `/code`.
-    pub code_dir: Option<PathBuf>,
-    /// Where the per-instance `/tmp` directories are made.
-    pub tmp_root: PathBuf,
-    /// Outbound network policy.
-    pub net: NetPolicy,
-}
-
-/// The environment a guest sees: `vars` without `bootstrap`'s settings and `withheld`.
-pub(crate) fn guest_env(
-    vars: impl IntoIterator<Item = (String, String)>,
-    withheld: &[String],
-) -> Vec<(String, String)> {
-    vars.into_iter()
-        .filter(|(name, _)| {
-            !OWN_ENV_PREFIXES
-                .iter()
-                .any(|prefix| name.starts_with(prefix))
-                && !OWN_ENV.contains(&name.as_str())
-                && !withheld.iter().any(|w| w == name)
-        })
-        .collect()
-}
-
-/// A guest's private `/tmp`: a fresh host directory, removed with its instance.
-#[derive(Debug)]
-pub(crate) struct TmpDir(PathBuf);
-
-impl TmpDir {
-    /// Makes a new, empty directory under `root`.
-    pub(crate) fn create(root: &Path) -> std::io::Result<Self> {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path = root.join(format!("instance-{n}"));
-        std::fs::create_dir_all(&path)?;
-        Ok(TmpDir(path))
-    }
-
-    /// The directory on the host.
-    pub(crate) fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TmpDir {
-    fn drop(&mut self) {
-        let path = std::mem::take(&mut self.0);
-        let remove = move || {
-            let _ = std::fs::remove_dir_all(&path);
-        };
-        // Removing a big directory must not stall an async worker.
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => drop(runtime.spawn_blocking(remove)),
-            Err(_) => remove(),
-        }
-    }
-}
-
 /// Where a guest may connect to.
 #[derive(Clone, Debug, Default)]
-pub enum NetPolicy {
+pub(crate) enum NetPolicy {
     /// Anywhere, like a native function.
     #[default]
     Open,
@@ -99,7 +19,7 @@ pub enum NetPolicy {
 /// One allow-list entry: `host`, `host:port`, `*.domain[:port]` or an IP address
 /// (`[v6]:port` with a port).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NetRule {
+pub(crate) struct NetRule {
     host: HostPattern,
     port: Option<u16>,
 }
@@ -113,7 +33,7 @@ enum HostPattern {
 
 impl NetPolicy {
     /// Parses a comma-separated allow-list; `none` (or nothing) allows nothing.
-    pub fn allow_list(list: &str) -> anyhow::Result<Self> {
+    pub(crate) fn allow_list(list: &str) -> anyhow::Result<Self> {
         let rules = list
             .split(',')
             .map(str::trim)
@@ -124,16 +44,30 @@ impl NetPolicy {
     }
 
     /// Whether a request to `host:port` (an HTTP authority) is allowed.
-    pub fn allows_host(&self, host: &str, port: u16) -> bool {
+    pub(crate) fn allows_host(&self, host: &str, port: u16) -> bool {
         match self {
             NetPolicy::Open => true,
             NetPolicy::AllowList(rules) => rules.iter().any(|rule| rule.matches_host(host, port)),
         }
     }
 
+    /// Whether a guest may look `name` up: anywhere, or when an entry of the list
+    /// names it (an IP entry allows no lookup).
+    pub(crate) fn allows_lookup(&self, name: &str) -> bool {
+        match self {
+            NetPolicy::Open => true,
+            NetPolicy::AllowList(rules) => rules.iter().any(|rule| rule.names(name)),
+        }
+    }
+
+    /// Whether nothing at all is allowed (`--allow-net none`).
+    pub(crate) fn allows_nothing(&self) -> bool {
+        matches!(self, NetPolicy::AllowList(rules) if rules.is_empty())
+    }
+
     /// Whether a socket may reach `addr`. Names in the list are resolved to compare
     /// against the address.
-    pub async fn allows_addr(&self, addr: SocketAddr) -> bool {
+    pub(crate) async fn allows_addr(&self, addr: SocketAddr) -> bool {
         let NetPolicy::AllowList(rules) = self else {
             return true;
         };
@@ -195,6 +129,16 @@ impl NetRule {
         Ok(NetRule { host, port })
     }
 
+    /// Whether this entry is a name (or a domain) that covers `name`.
+    fn names(&self, name: &str) -> bool {
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        match &self.host {
+            HostPattern::Ip(_) => false,
+            HostPattern::Name(allowed) => name == *allowed,
+            HostPattern::Suffix(suffix) => name.ends_with(suffix.as_str()),
+        }
+    }
+
     fn matches_host(&self, host: &str, port: u16) -> bool {
         if self.port.is_some_and(|p| p != port) {
             return false;
@@ -211,35 +155,6 @@ impl NetRule {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn guest_env_drops_own_settings_and_withheld() {
-        let env = guest_env(
-            vars(&[
-                ("FC_FUNCTION_NAME", "f"),
-                ("FC_WASM_MODULE", "x"),
-                ("BOOTSTRAP_MAX_INSTANCES", "4"),
-                ("RUST_LOG", "debug"),
-                ("SECRET", "s"),
-                ("ALIBABA_CLOUD_ACCESS_KEY_ID", "k"),
-            ]),
-            &["SECRET".to_string()],
-        );
-        assert_eq!(
-            env,
-            vars(&[
-                ("FC_FUNCTION_NAME", "f"),
-                ("ALIBABA_CLOUD_ACCESS_KEY_ID", "k")
-            ])
-        );
-    }
 
     #[test]
     fn allow_list_matches_names_suffixes_ips_and_ports() {
@@ -283,13 +198,14 @@ mod tests {
     }
 
     #[test]
-    fn tmp_dirs_are_fresh_and_removed() {
-        let root = std::env::temp_dir().join(format!("tmpdir-test-{}", std::process::id()));
-        let dir = TmpDir::create(&root).unwrap();
-        let path = dir.path().to_path_buf();
-        std::fs::write(path.join("f"), b"x").unwrap();
-        drop(dir);
-        assert!(!path.exists());
-        let _ = std::fs::remove_dir_all(root);
+    fn lookups_follow_the_allow_list() {
+        let policy = NetPolicy::allow_list("api.example.com:443, *.oss.test, 10.0.0.1").unwrap();
+        assert!(policy.allows_lookup("API.example.com."));
+        assert!(policy.allows_lookup("bucket.oss.test"));
+        assert!(!policy.allows_lookup("secret-data.attacker.test"));
+        assert!(!policy.allows_lookup("10.0.0.1.example"));
+        assert!(NetPolicy::Open.allows_lookup("anything"));
+        assert!(NetPolicy::allow_list("none").unwrap().allows_nothing());
+        assert!(!policy.allows_nothing());
     }
 }

@@ -1,152 +1,15 @@
-//! Where FC log output goes, and the per-instance writer that turns a guest's stdout,
-//! stderr and `log` calls into FC log records tagged with the current request id.
-//!
-//! Memory stays bounded whatever a guest writes: a partial line is emitted as its own
-//! record once it reaches [`MAX_LINE`], and each call keeps only the last
-//! [`TAIL_BYTES`] of its records (for `x-fc-log-type: Tail` and for naming a panic).
+//! A guest instance's log: its stdout and stderr cut into lines and its `log` records,
+//! each written as an FC record tagged with the current request id; the tail of each
+//! call's own log (for `x-fc-log-type: Tail` and for naming a panic).
 
-use std::io::Write as _;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
-use std::time::{Duration, SystemTime};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
-use crate::fc::log_lines::push_record;
+use super::{LogSink, lock};
+use crate::fc::log_lines::{MAX_LINE, physical_lines, push_record};
 
-/// Longest line kept in memory before it is written out as a record of its own.
-pub(crate) const MAX_LINE: usize = 16 * 1024;
 /// How much of a call's own log is kept for its tail.
 pub(crate) const TAIL_BYTES: usize = 4 * 1024;
-
-/// The destination of every FC log line: the process's stdout, or a buffer (tests).
-#[derive(Clone, Debug, Default)]
-pub enum LogSink {
-    /// Write each record to stdout as it is produced.
-    #[default]
-    Stdout,
-    /// Write to stderr (`bootstrap invoke`, whose stdout is the result).
-    Stderr,
-    /// Collect everything in memory (for tests that read the log).
-    Capture(Arc<Mutex<Vec<u8>>>),
-    /// Drop everything (for benchmarks of the call path).
-    Discard,
-}
-
-impl LogSink {
-    /// A sink that collects output in memory, and the handle to read it.
-    pub fn capture() -> (Self, Arc<Mutex<Vec<u8>>>) {
-        let buffer = Arc::default();
-        (LogSink::Capture(Arc::clone(&buffer)), buffer)
-    }
-
-    /// Appends whole lines with `append`, straight into the destination (no
-    /// intermediate buffer on the batched stdout or a capture).
-    pub fn write_with(&self, append: impl FnOnce(&mut Vec<u8>)) {
-        match self {
-            LogSink::Stdout => batched_stdout().write_with(append),
-            LogSink::Capture(buffer) => append(&mut lock(buffer)),
-            LogSink::Stderr | LogSink::Discard => {
-                let mut line = Vec::with_capacity(128);
-                append(&mut line);
-                self.write(&line);
-            }
-        }
-    }
-
-    /// Writes whole lines; errors (a closed stdout) are ignored, the host carries on.
-    pub fn write(&self, bytes: &[u8]) {
-        match self {
-            LogSink::Stdout => batched_stdout().write(bytes),
-            LogSink::Stderr => {
-                let _ = std::io::stderr().lock().write_all(bytes);
-            }
-            LogSink::Capture(buffer) => lock(buffer).extend_from_slice(bytes),
-            LogSink::Discard => {}
-        }
-    }
-}
-
-/// How long a record may wait in memory before the flusher writes it to stdout.
-pub(crate) const FLUSH_DELAY: Duration = Duration::from_millis(1);
-/// Pending output past which the writer flushes at once (and so waits for stdout).
-const FLUSH_BYTES: usize = 256 * 1024;
-
-/// Stdout written in batches: a record costs a copy into memory, and one flusher
-/// thread writes what gathered at most [`FLUSH_DELAY`] later, in one `write(2)` rather
-/// than one per line (two per request, for the Start/End lines). Order is kept, and a
-/// writer that outpaces stdout is slowed to its pace past [`FLUSH_BYTES`].
-struct BatchedStdout {
-    pending: Mutex<Vec<u8>>,
-    wake: Condvar,
-    io: Mutex<()>,
-}
-
-fn batched_stdout() -> &'static BatchedStdout {
-    static STDOUT: OnceLock<&'static BatchedStdout> = OnceLock::new();
-    STDOUT.get_or_init(|| {
-        let stdout: &'static BatchedStdout = Box::leak(Box::new(BatchedStdout {
-            pending: Mutex::new(Vec::new()),
-            wake: Condvar::new(),
-            io: Mutex::new(()),
-        }));
-        let flusher = std::thread::Builder::new()
-            .name("stdout-flusher".into())
-            .spawn(|| stdout.run_flusher());
-        if flusher.is_err() {
-            tracing::warn!("cannot start the stdout flusher: writing stdout line by line");
-        }
-        stdout
-    })
-}
-
-impl BatchedStdout {
-    fn write(&self, bytes: &[u8]) {
-        self.write_with(|pending| pending.extend_from_slice(bytes));
-    }
-
-    /// Appends with `append`, then wakes the flusher (or flushes when too much waits).
-    fn write_with(&self, append: impl FnOnce(&mut Vec<u8>)) {
-        let mut pending = lock(&self.pending);
-        let was_empty = pending.is_empty();
-        append(&mut pending);
-        let full = pending.len() >= FLUSH_BYTES;
-        drop(pending);
-        if full {
-            self.flush();
-        } else if was_empty {
-            self.wake.notify_one();
-        }
-    }
-
-    /// Writes out everything pending, in order with any other flush.
-    fn flush(&self) {
-        let _io = lock(&self.io);
-        let batch = std::mem::take(&mut *lock(&self.pending));
-        if !batch.is_empty() {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(&batch);
-            let _ = out.flush();
-        }
-    }
-
-    fn run_flusher(&self) {
-        loop {
-            let mut pending = lock(&self.pending);
-            while pending.is_empty() {
-                pending = self
-                    .wake
-                    .wait(pending)
-                    .unwrap_or_else(PoisonError::into_inner);
-            }
-            drop(pending);
-            std::thread::sleep(FLUSH_DELAY);
-            self.flush();
-        }
-    }
-}
-
-/// Writes out stdout records still in memory; call before the process exits.
-pub(crate) fn flush_stdout() {
-    batched_stdout().flush();
-}
 
 /// Which guest stream a write came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -254,17 +117,17 @@ impl GuestLogState {
         *self.line_buffer(stream) = reuse(line);
     }
 
+    /// Writes a record, one sink write per physical line (each cut at [`MAX_LINE`]),
+    /// so a huge message is never copied whole and can be dropped line by line.
     fn record(&mut self, level: &str, message: &[u8]) {
-        let mut out = Vec::with_capacity(64 + message.len());
-        push_record(
-            &mut out,
-            SystemTime::now(),
-            &self.request_id,
-            level,
-            message,
-        );
-        self.sink.write(&out);
-        push_tail(&mut self.tail, &out);
+        let now = SystemTime::now();
+        let mut out = Vec::with_capacity(64 + message.len().min(MAX_LINE));
+        for line in physical_lines(message) {
+            out.clear();
+            push_record(&mut out, now, &self.request_id, level, line);
+            self.sink.write_record(&out);
+            push_tail(&mut self.tail, &out);
+        }
     }
 }
 
@@ -307,11 +170,6 @@ fn record_message(record: &str) -> &str {
     record
         .split_once("]  ")
         .map_or(record, |(_, message)| message)
-}
-
-/// Locks a mutex, recovering from poisoning: log state is plain bytes, always usable.
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]
@@ -414,6 +272,16 @@ mod tests {
         log.end_call();
         log.begin_call("next");
         assert_eq!(log.panic_message(), None);
+    }
+
+    #[test]
+    fn a_huge_log_record_is_cut_into_lines() {
+        let (log, buffer) = captured();
+        log.begin_call("r");
+        log.write_record("INFO", &vec![b'z'; 5 * MAX_LINE]);
+        let text = text(&buffer);
+        assert_eq!(text.lines().count(), 5);
+        assert!(text.lines().all(|line| line.len() < MAX_LINE + 64));
     }
 
     #[test]

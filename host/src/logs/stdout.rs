@@ -1,0 +1,206 @@
+//! The process's stdout, written by one thread from a bounded buffer. A record costs a
+//! copy into memory; the writer thread writes what gathered at most [`FLUSH_DELAY`]
+//! later, in one `write(2)` rather than one per line. Nobody else ever waits for stdout:
+//! past [`MAX_PENDING`] bytes, records are dropped and counted (the count is written to
+//! the log when stdout catches up); Start and End lines are always kept.
+
+use std::sync::{Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use super::lock;
+use crate::fc::log_lines::push_record;
+
+/// How long a record may wait in memory before the writer thread writes it.
+pub(crate) const FLUSH_DELAY: Duration = Duration::from_millis(1);
+/// Most bytes waiting for stdout; records past it are dropped.
+pub(crate) const MAX_PENDING: usize = 8 * 1024 * 1024;
+/// How long the last flush before exit may wait for a stalled stdout.
+const EXIT_FLUSH_LIMIT: Duration = Duration::from_secs(5);
+
+/// What a write is, for the bound: records may be dropped, markers never.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// A Start or End line.
+    Marker,
+    /// Any other line.
+    Record,
+}
+
+#[derive(Default)]
+struct Pending {
+    bytes: Vec<u8>,
+    dropped_records: u64,
+    dropped_bytes: u64,
+    /// Bytes handed to the writer thread and not yet written.
+    writing: usize,
+}
+
+/// Stdout and its writer thread.
+pub(super) struct BatchedStdout {
+    pending: Mutex<Pending>,
+    wake: Condvar,
+    drained: Condvar,
+}
+
+/// The one stdout of the process.
+pub(super) fn shared() -> &'static BatchedStdout {
+    static STDOUT: OnceLock<&'static BatchedStdout> = OnceLock::new();
+    STDOUT.get_or_init(|| {
+        let stdout: &'static BatchedStdout = Box::leak(Box::new(BatchedStdout {
+            pending: Mutex::new(Pending::default()),
+            wake: Condvar::new(),
+            drained: Condvar::new(),
+        }));
+        let writer = std::thread::Builder::new()
+            .name("stdout-writer".into())
+            .spawn(|| stdout.run_writer(&mut std::io::stdout()));
+        if writer.is_err() {
+            tracing::warn!("cannot start the stdout writer thread: the FC log is not written");
+        }
+        stdout
+    })
+}
+
+impl BatchedStdout {
+    /// Appends with `append` and wakes the writer thread; a record is dropped instead
+    /// when too much waits already.
+    pub(super) fn write(&self, kind: Kind, append: impl FnOnce(&mut Vec<u8>)) {
+        let mut pending = lock(&self.pending);
+        if kind == Kind::Record && pending.bytes.len() + pending.writing >= MAX_PENDING {
+            let before = pending.bytes.len();
+            append(&mut pending.bytes);
+            let size = pending.bytes.len() - before;
+            pending.bytes.truncate(before);
+            pending.dropped_records += 1;
+            pending.dropped_bytes += size as u64;
+            return;
+        }
+        let was_empty = pending.bytes.is_empty();
+        append(&mut pending.bytes);
+        drop(pending);
+        if was_empty {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Writes batches to `out` for ever.
+    fn run_writer(&self, out: &mut impl std::io::Write) {
+        loop {
+            let batch = self.next_batch();
+            let _ = out.write_all(&batch);
+            let _ = out.flush();
+            let mut pending = lock(&self.pending);
+            pending.writing = 0;
+            if pending.bytes.is_empty() {
+                self.drained.notify_all();
+            }
+        }
+    }
+
+    /// Waits for something to write, lets more gather for [`FLUSH_DELAY`], and takes it
+    /// (with a line counting what was dropped since the last batch).
+    fn next_batch(&self) -> Vec<u8> {
+        let mut pending = lock(&self.pending);
+        while pending.bytes.is_empty() && pending.dropped_records == 0 {
+            pending = self
+                .wake
+                .wait(pending)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        drop(pending);
+        std::thread::sleep(FLUSH_DELAY);
+        let mut pending = lock(&self.pending);
+        let mut batch = std::mem::take(&mut pending.bytes);
+        if pending.dropped_records > 0 {
+            let note = format!(
+                "{} log records ({} bytes) were dropped: stdout did not keep up",
+                pending.dropped_records, pending.dropped_bytes
+            );
+            push_record(
+                &mut batch,
+                SystemTime::now(),
+                "bootstrap",
+                "WARN",
+                note.as_bytes(),
+            );
+            pending.dropped_records = 0;
+            pending.dropped_bytes = 0;
+        }
+        pending.writing = batch.len();
+        batch
+    }
+
+    /// Waits (at most [`EXIT_FLUSH_LIMIT`]) until everything pending is written.
+    fn drain(&self) {
+        let deadline = Instant::now() + EXIT_FLUSH_LIMIT;
+        let mut pending = lock(&self.pending);
+        while !pending.bytes.is_empty() || pending.writing > 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            pending = self
+                .drained
+                .wait_timeout(pending, left)
+                .map(|(guard, _)| guard)
+                .unwrap_or_else(|e| e.into_inner().0);
+        }
+    }
+}
+
+/// Waits (a few seconds at most) until the log still in memory is written; call
+/// before the process exits.
+pub(crate) fn flush_stdout() {
+    shared().drain();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fresh() -> &'static BatchedStdout {
+        Box::leak(Box::new(BatchedStdout {
+            pending: Mutex::new(Pending::default()),
+            wake: Condvar::new(),
+            drained: Condvar::new(),
+        }))
+    }
+
+    #[test]
+    fn a_stalled_stdout_drops_records_but_never_markers_and_never_blocks() {
+        let stdout = fresh();
+        let record = vec![b'r'; 1024];
+        let started = Instant::now();
+        // Nobody writes: everything past the bound is dropped at once.
+        for _ in 0..(2 * MAX_PENDING / record.len()) {
+            stdout.write(Kind::Record, |out| out.extend_from_slice(&record));
+        }
+        stdout.write(Kind::Marker, |out| {
+            out.extend_from_slice(b"FC Invoke End RequestId: x\n")
+        });
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let pending = lock(&stdout.pending);
+        assert!(pending.bytes.len() <= MAX_PENDING + 64);
+        assert!(pending.bytes.ends_with(b"FC Invoke End RequestId: x\n"));
+        assert_eq!(pending.dropped_records as usize, MAX_PENDING / record.len());
+    }
+
+    #[test]
+    fn the_writer_says_how_much_was_dropped() {
+        let stdout = fresh();
+        lock(&stdout.pending).dropped_records = 3;
+        lock(&stdout.pending).dropped_bytes = 30;
+        stdout.write(Kind::Marker, |out| {
+            out.extend_from_slice(b"FC Invoke Start RequestId: y\n")
+        });
+        let batch = String::from_utf8(stdout.next_batch()).unwrap();
+        assert!(
+            batch.starts_with("FC Invoke Start RequestId: y\n"),
+            "{batch}"
+        );
+        assert!(
+            batch.contains("bootstrap [WARN]  3 log records (30 bytes) were dropped"),
+            "{batch}"
+        );
+    }
+}

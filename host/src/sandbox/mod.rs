@@ -1,0 +1,104 @@
+//! What a guest may touch, in one place: its environment, files, network, descriptors,
+//! disk and memory, each with a bound that leaves the host in control.
+//!
+//! A guest gets what a native FC function gets and nothing of the host's internals:
+//! - the process environment minus `bootstrap`'s own settings (`BOOTSTRAP_*`, and
+//!   `FC_WASM_*` of earlier versions, `RUST_LOG`) and the variables it is told to
+//!   withhold;
+//! - a writable `/tmp` of its own ([`tmp`]), all instances' together within the disk
+//!   quota ([`quota`]), links out of it refused; the code directory read-only at `/code`;
+//! - wall and monotonic clocks and randomness (WASI defaults);
+//! - outbound network: TCP, UDP, name lookup and outgoing `wasi:http`, optionally
+//!   limited to an allow-list of hosts and ports ([`net`]); no listening socket unless
+//!   granted, never on the host's own port;
+//! - descriptors within a budget ([`fds`]) and linear memory within the function's
+//!   memory, shared by all instances ([`memory`]).
+
+pub(crate) mod fds;
+pub(crate) mod memory;
+pub(crate) mod net;
+pub(crate) mod quota;
+pub(crate) mod tmp;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub(crate) use self::net::NetPolicy;
+
+/// Prefixes of `bootstrap`'s own environment variables, never shown to guests.
+const OWN_ENV_PREFIXES: [&str; 2] = [crate::config::ENV_PREFIX, crate::config::LEGACY_ENV_PREFIX];
+/// Other variables that configure `bootstrap` itself.
+const OWN_ENV: [&str; 1] = ["RUST_LOG"];
+
+/// The grants and shared budgets every instance of a module gets.
+#[derive(Clone, Debug)]
+pub(crate) struct Grants {
+    /// Environment variables, in order.
+    pub(crate) env: Arc<[(String, String)]>,
+    /// The code directory, mapped read-only at `/code`.
+    pub(crate) code_dir: Option<PathBuf>,
+    /// Where the per-instance `/tmp` directories are made.
+    pub(crate) tmp_root: Arc<tmp::TmpRoot>,
+    /// The disk all `/tmp` directories share.
+    pub(crate) quota: Arc<quota::DiskQuota>,
+    /// The descriptors all instances share.
+    pub(crate) fds: Arc<fds::FdPool>,
+    /// The memory all instances share.
+    pub(crate) memory: Arc<memory::SharedMemory>,
+    /// Outbound network policy.
+    pub(crate) net: NetPolicy,
+    /// Whether a guest may listen on a TCP socket.
+    pub(crate) allow_listen: bool,
+    /// The host's own listening port, which a guest may never bind.
+    pub(crate) host_port: Option<u16>,
+}
+
+/// The environment a guest sees: `vars` without `bootstrap`'s settings and `withheld`.
+pub(crate) fn guest_env(
+    vars: impl IntoIterator<Item = (String, String)>,
+    withheld: &[String],
+) -> Vec<(String, String)> {
+    vars.into_iter()
+        .filter(|(name, _)| {
+            !OWN_ENV_PREFIXES
+                .iter()
+                .any(|prefix| name.starts_with(prefix))
+                && !OWN_ENV.contains(&name.as_str())
+                && !withheld.iter().any(|w| w == name)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn guest_env_drops_own_settings_and_withheld() {
+        let env = guest_env(
+            vars(&[
+                ("FC_FUNCTION_NAME", "f"),
+                ("FC_WASM_MODULE", "x"),
+                ("BOOTSTRAP_MAX_INSTANCES", "4"),
+                ("RUST_LOG", "debug"),
+                ("SECRET", "s"),
+                ("ALIBABA_CLOUD_ACCESS_KEY_ID", "k"),
+            ]),
+            &["SECRET".to_string()],
+        );
+        assert_eq!(
+            env,
+            vars(&[
+                ("FC_FUNCTION_NAME", "f"),
+                ("ALIBABA_CLOUD_ACCESS_KEY_ID", "k")
+            ])
+        );
+    }
+}
