@@ -26,6 +26,7 @@ const GUESTS: &[(&str, &[&str])] = &[
         &[
             "misbehave",
             "leaky-http",
+            "old-contract",
             "version-a",
             "version-b",
             "version-c",

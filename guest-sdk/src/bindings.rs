@@ -1,17 +1,18 @@
-//! Bindings generated from `wit/`, one `generate!` per export so that a guest exports
-//! only the interfaces it implements (the host looks at which ones are there).
-//! Everything here is an implementation detail of the SDK's traits and `export!`.
+//! Bindings generated from `wit/` (`fc:runtime@0.2.0`), one `generate!` per export so
+//! that a guest exports only the interfaces it implements (the host looks at which ones
+//! are there). Everything here is an implementation detail of the SDK.
 
 #![allow(missing_docs, unreachable_pub, missing_debug_implementations)]
 
-/// The imports every guest shares: the context and error types, and `log`.
+/// The imports every guest shares: the context resource, the error type and `log`.
 pub mod imports {
     wit_bindgen::generate!({
         inline: "
             package fc:sdk-imports;
             world imports {
-                import fc:runtime/types@0.1.0;
-                import fc:runtime/log@0.1.0;
+                import fc:runtime/context@0.2.0;
+                import fc:runtime/types@0.2.0;
+                import fc:runtime/log@0.2.0;
             }
         ",
         path: "../wit",
@@ -25,10 +26,13 @@ pub mod event {
     wit_bindgen::generate!({
         inline: "
             package fc:sdk-event;
-            world event { export fc:runtime/event-handler@0.1.0; }
+            world event { export fc:runtime/event-handler@0.2.0; }
         ",
         path: "../wit",
-        with: { "fc:runtime/types@0.1.0": crate::bindings::imports::fc::runtime::types },
+        with: {
+            "fc:runtime/context@0.2.0": crate::bindings::imports::fc::runtime::context,
+            "fc:runtime/types@0.2.0": crate::bindings::imports::fc::runtime::types,
+        },
         runtime_path: "::guest_sdk::__private::wit_bindgen::rt",
         pub_export_macro: true,
         default_bindings_module: "::guest_sdk::__private::event",
@@ -40,10 +44,13 @@ pub mod lifecycle {
     wit_bindgen::generate!({
         inline: "
             package fc:sdk-lifecycle;
-            world lifecycle { export fc:runtime/lifecycle@0.1.0; }
+            world lifecycle { export fc:runtime/lifecycle@0.2.0; }
         ",
         path: "../wit",
-        with: { "fc:runtime/types@0.1.0": crate::bindings::imports::fc::runtime::types },
+        with: {
+            "fc:runtime/context@0.2.0": crate::bindings::imports::fc::runtime::context,
+            "fc:runtime/types@0.2.0": crate::bindings::imports::fc::runtime::types,
+        },
         runtime_path: "::guest_sdk::__private::wit_bindgen::rt",
         pub_export_macro: true,
         default_bindings_module: "::guest_sdk::__private::lifecycle",
@@ -55,15 +62,19 @@ pub mod http {
     wit_bindgen::generate!({
         inline: "
             package fc:sdk-http;
-            world http { export fc:runtime/http-handler@0.1.0; }
+            world http { export fc:runtime/http-handler@0.2.0; }
         ",
         path: "../wit",
-        with: { "fc:runtime/types@0.1.0": crate::bindings::imports::fc::runtime::types },
+        with: {
+            "fc:runtime/context@0.2.0": crate::bindings::imports::fc::runtime::context,
+            "fc:runtime/types@0.2.0": crate::bindings::imports::fc::runtime::types,
+        },
         runtime_path: "::guest_sdk::__private::wit_bindgen::rt",
         pub_export_macro: true,
         default_bindings_module: "::guest_sdk::__private::http",
     });
 }
 
+pub use imports::fc::runtime::context as wit_context;
 pub use imports::fc::runtime::log::{Level, log};
 pub use imports::fc::runtime::types as wit;

@@ -77,9 +77,9 @@ impl<E: std::error::Error> From<E> for Error {
 impl From<Error> for wit::Error {
     fn from(error: Error) -> Self {
         wit::Error {
-            error_type: error.error_type,
             message: error.message,
-            stack_trace: error.stack_trace,
+            error_type: Some(error.error_type),
+            stack_trace: Some(error.stack_trace).filter(|frames| !frames.is_empty()),
         }
     }
 }
@@ -148,6 +148,7 @@ mod tests {
         let error = Error::msg("bad");
         assert_eq!(error.to_string(), "HandlerError: bad");
         let wit: wit::Error = error.into();
-        assert_eq!(wit.error_type, "HandlerError");
+        assert_eq!(wit.error_type.as_deref(), Some("HandlerError"));
+        assert_eq!(wit.stack_trace, None);
     }
 }

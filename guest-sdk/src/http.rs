@@ -1,185 +1,199 @@
-//! HTTP functions: the client's request in, a response out.
+//! HTTP functions: the request as an `http::Request<Body>`, so routers and helpers
+//! built on the `http` crate work, with FC's extras through [`RequestExt`]; the answer
+//! anything [`IntoResponse`].
 //!
 //! ```
-//! use guest_sdk::http::{HttpHandler, IntoResponse, Json, Method, Request, StatusCode};
+//! use guest_sdk::http::{IntoResponse, Json, Method, Request, RequestExt, StatusCode};
 //! use guest_sdk::Context;
 //!
-//! struct App;
-//!
-//! impl HttpHandler for App {
-//!     fn handle(_ctx: &Context, request: Request) -> impl IntoResponse {
-//!         match (request.method(), request.route()) {
-//!             (&Method::GET, "/") => "hello".into_response(),
-//!             (&Method::GET, "/user") => {
-//!                 let name = request.query("name").unwrap_or("anonymous");
-//!                 Json(serde_json::json!({ "name": name })).into_response()
-//!             }
-//!             (&Method::POST, "/echo") => request.into_body().into_response(),
-//!             _ => StatusCode::NOT_FOUND.into_response(),
-//!         }
+//! fn handler(ctx: &Context, request: Request) -> impl IntoResponse {
+//!     match (request.method(), request.route()) {
+//!         (&Method::GET, "/") => "hello".into_response(),
+//!         (&Method::GET, "/whoami") => Json(serde_json::json!({
+//!             "ip": request.client_ip(),
+//!             "requestId": ctx.request_id(),
+//!         }))
+//!         .into_response(),
+//!         (&Method::POST, "/echo") => request.into_body().into_bytes().into_response(),
+//!         _ => StatusCode::NOT_FOUND.into_response(),
 //!     }
 //! }
 //!
-//! guest_sdk::export!(App: HttpHandler);
+//! guest_sdk::serve!(handler);
 //! ```
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+pub use crate::event::Json;
+pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 
+use crate::Error;
 use crate::bindings::http::exports::fc::runtime::http_handler as wit;
-use crate::{Context, Error};
+
+/// The request a handler gets: the `http` crate's request with a byte body.
+pub type Request = http::Request<Body>;
 
 /// The response a handler builds: the `http` crate's response with a byte body.
 pub type Response = http::Response<Vec<u8>>;
 
-/// An HTTP function: every HTTP-trigger request calls [`HttpHandler::handle`].
-pub trait HttpHandler {
-    /// Handles one request. Return anything that is [`IntoResponse`]: text, bytes,
-    /// [`Json`], a [`StatusCode`], `(StatusCode, body)`, a [`Response`], or a `Result`
-    /// of those whose error becomes FC's error response.
-    fn handle(ctx: &Context, request: Request) -> impl IntoResponse;
-}
+/// A request body: the bytes the client sent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Body(Vec<u8>);
 
-/// An HTTP request as the client sent it. The platform's `x-fc-*` headers are in the
-/// [`Context`] instead, and `connection` / `keep-alive` are removed.
-#[derive(Clone, Debug)]
-pub struct Request {
-    method: Method,
-    path: String,
-    query: String,
-    queries: Vec<(String, String)>,
-    headers: HeaderMap,
-    body: Vec<u8>,
-    client_ip: String,
-    url: String,
-    base_path: String,
-}
-
-impl Request {
-    /// The method.
-    pub fn method(&self) -> &Method {
-        &self.method
+impl Body {
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
     }
 
-    /// The path as received (percent-encoded), without the query. Without a custom
-    /// domain (FC 2.0) it starts with the base path, `/2016-08-15/proxy/<service>/<function>/`.
-    pub fn path(&self) -> &str {
-        &self.path
-    }
-
-    /// The path relative to the base path, always starting with `/`: the same whether
-    /// the function is called through a custom domain or not. Match routes on this.
-    pub fn route(&self) -> &str {
-        let base = self.base_path.trim_end_matches('/');
-        match self.path.strip_prefix(base) {
-            Some(rest) if !base.is_empty() && rest.is_empty() => "/",
-            Some(rest) if !base.is_empty() && rest.starts_with('/') => rest,
-            _ => &self.path,
-        }
-    }
-
-    /// The raw query string, without `?`.
-    pub fn query_string(&self) -> &str {
-        &self.query
-    }
-
-    /// The first value of a query parameter, percent-decoded.
-    pub fn query(&self, key: &str) -> Option<&str> {
-        self.query_all(key).next()
-    }
-
-    /// Every value of a query parameter, in order.
-    pub fn query_all<'a, 'k>(
-        &'a self,
-        key: &'k str,
-    ) -> impl Iterator<Item = &'a str> + use<'a, 'k> {
-        self.queries
-            .iter()
-            .filter(move |(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// All query pairs, in order, repeated keys kept.
-    pub fn queries(&self) -> &[(String, String)] {
-        &self.queries
-    }
-
-    /// The headers.
-    pub fn headers(&self) -> &HeaderMap {
-        &self.headers
-    }
-
-    /// A header's value, when present and text.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name)?.to_str().ok()
-    }
-
-    /// The body.
-    pub fn body(&self) -> &[u8] {
-        &self.body
-    }
-
-    /// Takes the body.
-    pub fn into_body(self) -> Vec<u8> {
-        self.body
+    /// Takes the bytes.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.0
     }
 
     /// The body as UTF-8 text.
     pub fn text(&self) -> Result<&str, Error> {
-        Ok(std::str::from_utf8(&self.body)?)
+        Ok(std::str::from_utf8(&self.0)?)
     }
 
     /// The body parsed as JSON.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        Ok(serde_json::from_slice(&self.body)?)
-    }
-
-    /// The caller's IP address.
-    pub fn client_ip(&self) -> &str {
-        &self.client_ip
-    }
-
-    /// The full URL the client asked for.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// `x-fc-base-path` (calls without a custom domain), or empty.
-    pub fn base_path(&self) -> &str {
-        &self.base_path
+        Ok(serde_json::from_slice(&self.0)?)
     }
 }
 
-impl From<wit::Request> for Request {
-    fn from(request: wit::Request) -> Self {
-        let mut headers = HeaderMap::with_capacity(request.headers.len());
-        for (name, value) in request.headers {
-            if let (Ok(name), Ok(value)) = (
-                HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_str(&value),
-            ) {
-                headers.append(name, value);
-            }
-        }
-        Request {
-            method: Method::from_bytes(request.method.as_bytes()).unwrap_or_default(),
-            path: request.path,
-            query: request.query,
-            queries: request.queries,
-            headers,
-            body: request.body,
-            client_ip: request.client_ip,
-            url: request.url,
-            base_path: request.base_path,
-        }
+impl From<Vec<u8>> for Body {
+    fn from(bytes: Vec<u8>) -> Self {
+        Body(bytes)
     }
 }
 
-/// A JSON response body: `Json(value)` answers `application/json`.
-#[derive(Clone, Debug)]
-pub struct Json<T>(pub T);
+/// What FC adds to a request, kept in its extensions.
+#[derive(Clone, Debug, Default)]
+struct FcRequest {
+    client_ip: String,
+    base_path: String,
+}
+
+/// FC's extras on a request: the caller's IP, the base path, the route, the query.
+pub trait RequestExt {
+    /// The caller's IP address (`x-fc-client-ip`, else the peer's).
+    fn client_ip(&self) -> &str;
+    /// `x-fc-base-path` (FC 2.0 without a custom domain:
+    /// `/2016-08-15/proxy/<service>/<function>/`), or empty.
+    fn base_path(&self) -> &str;
+    /// The path relative to the base path, always starting with `/`: the same whether
+    /// the function is called through a custom domain or not. Route on this.
+    fn route(&self) -> &str;
+    /// The query as percent-decoded pairs, in order, repeated keys kept.
+    fn queries(&self) -> Vec<(String, String)>;
+    /// The first value of a query parameter.
+    fn query(&self, key: &str) -> Option<String>;
+    /// The full URL the client asked for: `http://<host><path>[?<query>]`.
+    fn url(&self) -> String;
+}
+
+impl<B> RequestExt for http::Request<B> {
+    fn client_ip(&self) -> &str {
+        self.extensions()
+            .get::<FcRequest>()
+            .map_or("", |fc| fc.client_ip.as_str())
+    }
+
+    fn base_path(&self) -> &str {
+        self.extensions()
+            .get::<FcRequest>()
+            .map_or("", |fc| fc.base_path.as_str())
+    }
+
+    fn route(&self) -> &str {
+        route(self.uri().path(), self.base_path())
+    }
+
+    fn queries(&self) -> Vec<(String, String)> {
+        let query = self.uri().query().unwrap_or_default();
+        form_urlencoded::parse(query.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    }
+
+    fn query(&self, key: &str) -> Option<String> {
+        self.queries()
+            .into_iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+    }
+
+    fn url(&self) -> String {
+        let host = self
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let target = self.uri().path_and_query().map_or("/", |t| t.as_str());
+        format!("http://{host}{target}")
+    }
+}
+
+/// `path` relative to `base` (`/` when they are the same).
+fn route<'a>(path: &'a str, base: &str) -> &'a str {
+    let base = base.trim_end_matches('/');
+    match path.strip_prefix(base) {
+        Some(rest) if !base.is_empty() && rest.is_empty() => "/",
+        Some(rest) if !base.is_empty() && rest.starts_with('/') => rest,
+        _ => path,
+    }
+}
+
+/// The request of the host's record: headers parsed from their block (a line that is
+/// not a valid header is skipped), any method kept.
+pub(crate) fn from_wit(request: wit::Request) -> Request {
+    let mut builder = http::Request::builder()
+        .method(Method::from_bytes(request.method.as_bytes()).unwrap_or_default())
+        .uri(Uri::try_from(request.target).unwrap_or_default());
+    if let Some(headers) = builder.headers_mut() {
+        *headers = parse_header_block(&request.headers);
+    }
+    let mut built = builder.body(Body(request.body)).unwrap_or_default();
+    built.extensions_mut().insert(FcRequest {
+        client_ip: request.client_ip,
+        base_path: request.base_path,
+    });
+    built
+}
+
+/// Parses `name: value\n` lines.
+fn parse_header_block(block: &[u8]) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for line in block.split(|&b| b == b'\n').filter(|line| !line.is_empty()) {
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            continue;
+        };
+        let value = line[colon + 1..]
+            .strip_prefix(b" ")
+            .unwrap_or(&line[colon + 1..]);
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(&line[..colon]),
+            HeaderValue::from_bytes(value),
+        ) {
+            headers.append(name, value);
+        }
+    }
+    headers
+}
+
+/// Writes `name: value\n` lines.
+fn header_block(headers: &HeaderMap) -> Vec<u8> {
+    let mut block = Vec::with_capacity(headers.len() * 32);
+    for (name, value) in headers {
+        block.extend_from_slice(name.as_str().as_bytes());
+        block.extend_from_slice(b": ");
+        block.extend_from_slice(value.as_bytes());
+        block.push(b'\n');
+    }
+    block
+}
 
 /// Anything a handler can answer with.
 pub trait IntoResponse {
@@ -253,20 +267,12 @@ impl<T: IntoResponse, E: Into<Error>> IntoResponse for Result<T, E> {
     }
 }
 
-/// Turns a response into the WIT record the host reads.
+/// The host's response record of a response.
 pub(crate) fn to_wit(response: Response) -> wit::Response {
     let (parts, body) = response.into_parts();
-    let headers = parts
-        .headers
-        .iter()
-        .map(|(name, value)| {
-            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-            (name.as_str().to_string(), value)
-        })
-        .collect();
     wit::Response {
         status: parts.status.as_u16(),
-        headers,
+        headers: header_block(&parts.headers),
         body,
     }
 }
@@ -275,22 +281,31 @@ pub(crate) fn to_wit(response: Response) -> wit::Response {
 mod tests {
     use super::*;
 
-    fn request(path: &str, base_path: &str) -> Request {
-        Request {
-            method: Method::GET,
-            path: path.into(),
-            query: "a=1&a=2&b=x".into(),
-            queries: vec![
-                ("a".into(), "1".into()),
-                ("a".into(), "2".into()),
-                ("b".into(), "x".into()),
-            ],
-            headers: HeaderMap::new(),
-            body: b"{\"k\":3}".to_vec(),
-            client_ip: String::new(),
-            url: String::new(),
+    fn request(target: &str, base_path: &str) -> Request {
+        from_wit(wit::Request {
+            method: "GET".into(),
+            target: target.into(),
+            headers: b"host: fc.example.com\nx-multi: 1\nx-multi: 2\nbad line\n".to_vec(),
+            body: br#"{"k":3}"#.to_vec(),
+            client_ip: "203.0.113.7".into(),
             base_path: base_path.into(),
-        }
+        })
+    }
+
+    #[test]
+    fn the_request_is_an_http_request_with_fc_extras() {
+        let request = request("/a/b%20c?x=1&x=2&y=h%C3%A9", "");
+        assert_eq!(request.uri().path(), "/a/b%20c");
+        assert_eq!(request.headers().get_all("x-multi").iter().count(), 2);
+        assert_eq!(request.client_ip(), "203.0.113.7");
+        assert_eq!(request.query("y").as_deref(), Some("hé"));
+        assert_eq!(request.queries().len(), 3);
+        assert_eq!(
+            request.url(),
+            "http://fc.example.com/a/b%20c?x=1&x=2&y=h%C3%A9"
+        );
+        let value: serde_json::Value = request.body().json().unwrap();
+        assert_eq!(value["k"], 3);
     }
 
     #[test]
@@ -307,55 +322,33 @@ mod tests {
     }
 
     #[test]
-    fn queries_keep_repeated_keys() {
-        let request = request("/", "");
-        assert_eq!(request.query("a"), Some("1"));
-        assert_eq!(request.query_all("a").collect::<Vec<_>>(), ["1", "2"]);
-        assert_eq!(request.query("missing"), None);
+    fn unknown_methods_are_kept() {
+        let request = from_wit(wit::Request {
+            method: "PURGE".into(),
+            target: "/".into(),
+            headers: Vec::new(),
+            body: Vec::new(),
+            client_ip: String::new(),
+            base_path: String::new(),
+        });
+        assert_eq!(request.method().as_str(), "PURGE");
     }
 
     #[test]
-    fn json_body_parses() {
-        let value: serde_json::Value = request("/", "").json().unwrap();
-        assert_eq!(value["k"], 3);
-    }
-
-    #[test]
-    fn responses_carry_content_types_and_statuses() {
+    fn responses_carry_content_types_statuses_and_header_blocks() {
         let text = "hi".into_response().unwrap();
         assert_eq!(
             text.headers()[header::CONTENT_TYPE],
             "text/plain; charset=utf-8"
         );
-        let json = Json(serde_json::json!({"a": 1})).into_response().unwrap();
-        assert_eq!(json.headers()[header::CONTENT_TYPE], "application/json");
-        assert_eq!(json.body(), b"{\"a\":1}");
-        let created = (StatusCode::CREATED, "made").into_response().unwrap();
-        assert_eq!(created.status(), StatusCode::CREATED);
-        assert_eq!(
-            StatusCode::NO_CONTENT.into_response().unwrap().status(),
-            204
-        );
-    }
-
-    #[test]
-    fn errors_stay_errors() {
+        let created = (StatusCode::CREATED, Json(serde_json::json!({"a": 1})))
+            .into_response()
+            .unwrap();
+        let wit = to_wit(created);
+        assert_eq!(wit.status, 201);
+        assert_eq!(wit.headers, b"content-type: application/json\n");
+        assert_eq!(wit.body, br#"{"a":1}"#);
         let failed: Result<&'static str, Error> = Err(Error::new("Nope", "no"));
         assert_eq!(failed.into_response().unwrap_err().error_type(), "Nope");
-    }
-
-    #[test]
-    fn wit_response_keeps_status_headers_and_body() {
-        let response = (StatusCode::ACCEPTED, "ok").into_response().unwrap();
-        let wit = to_wit(response);
-        assert_eq!(wit.status, 202);
-        assert_eq!(
-            wit.headers,
-            [(
-                "content-type".to_string(),
-                "text/plain; charset=utf-8".to_string()
-            )]
-        );
-        assert_eq!(wit.body, b"ok");
     }
 }

@@ -1,89 +1,100 @@
-//! Host bindings generated from `wit/` (the `handler` world), private to the crate, and
-//! the conversions between them and the protocol's own types: the one place the
-//! protocol meets the generated code.
+//! Host bindings generated from `wit/` (the `handler` world of `fc:runtime@0.2.0`),
+//! private to the crate, and the conversions between them and the protocol's own types:
+//! the one place the protocol meets the generated code.
 
 mod generated {
     wasmtime::component::bindgen!({
         world: "handler",
         path: "../wit",
+        imports: { default: trappable },
         exports: { default: async },
+        with: { "fc:runtime/context.context": crate::guest_context::CallContext },
     });
 }
 
 pub(crate) use generated::Handler;
 pub(crate) use generated::exports::fc::runtime::{event_handler, http_handler, lifecycle};
-pub(crate) use generated::fc::runtime::log::Level;
-pub(crate) use generated::fc::runtime::types::{Context, Error as GuestError};
-pub(crate) use generated::fc::runtime::{log, types};
+pub(crate) use generated::fc::runtime::context::{self as context, Credentials, Fields, Tracing};
+pub(crate) use generated::fc::runtime::log::{self, Level};
+pub(crate) use generated::fc::runtime::types::{self, Error as GuestError};
 pub(crate) use wasmtime_wasi_http::p2::bindings::exports::wasi::http::incoming_handler;
-
-use generated::fc::runtime::types::{Credentials, FunctionMeta, ServiceMeta};
 
 use crate::error::HostError;
 use crate::fc;
 use crate::fc::response::{MAX_ERROR_MESSAGE, MAX_STACK_FRAME, cut, cut_frames};
 
-impl From<&fc::Context> for Context {
-    fn from(ctx: &fc::Context) -> Self {
-        Context {
-            request_id: ctx.request_id.clone(),
-            credentials: Credentials {
-                access_key_id: ctx.credentials.access_key_id.clone(),
-                access_key_secret: ctx.credentials.access_key_secret.clone(),
-                security_token: ctx.credentials.security_token.clone(),
-            },
-            function: FunctionMeta {
-                name: ctx.function.name.clone(),
-                handler: ctx.function.handler.clone(),
-                memory_mb: ctx.function.memory_mb,
-                timeout_s: ctx.function.timeout_s,
-                initializer: ctx.function.initializer.clone(),
-                initialization_timeout_s: ctx.function.initialization_timeout_s,
-            },
-            service: ServiceMeta {
-                name: ctx.service.name.clone(),
-                log_project: ctx.service.log_project.clone(),
-                log_store: ctx.service.log_store.clone(),
-                qualifier: ctx.service.qualifier.clone(),
-                version_id: ctx.service.version_id.clone(),
-            },
-            region: ctx.region.clone(),
-            account_id: ctx.account_id.clone(),
-            retry_count: ctx.retry_count,
-        }
-    }
-}
+/// The package version this host serves; a component built against another one is
+/// refused at load.
+pub(crate) const PACKAGE_VERSION: &str = "0.2.0";
 
 impl From<GuestError> for HostError {
     fn from(error: GuestError) -> Self {
-        let error_type = if error.error_type.is_empty() {
-            "HandlerError".to_string()
-        } else {
-            error.error_type
-        };
+        let error_type = error
+            .error_type
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| "HandlerError".to_string());
         HostError::Handler {
             error_type: cut(error_type, MAX_STACK_FRAME),
             message: cut(error.message, MAX_ERROR_MESSAGE),
-            stack_trace: cut_frames(error.stack_trace),
+            stack_trace: cut_frames(error.stack_trace.unwrap_or_default()),
         }
     }
 }
 
-/// The `fc:runtime/http-handler` request record of a request line, headers and body.
+/// The context's credentials, as the guest reads them.
+pub(crate) fn credentials(ctx: &fc::Context) -> Credentials {
+    Credentials {
+        access_key_id: ctx.credentials.access_key_id.clone(),
+        access_key_secret: ctx.credentials.access_key_secret.clone(),
+        security_token: ctx.credentials.security_token.clone(),
+    }
+}
+
+/// The context's tracing, as the guest reads it.
+pub(crate) fn tracing(ctx: &fc::Context) -> Tracing {
+    Tracing {
+        span_context: ctx.tracing.span_context.clone(),
+        span_baggages: ctx.tracing.span_baggages.clone(),
+        jaeger_endpoint: ctx.tracing.jaeger_endpoint.clone(),
+    }
+}
+
+/// Every field of the context at once, with the instance's id.
+pub(crate) fn fields(ctx: &fc::Context, instance_id: &str) -> Fields {
+    Fields {
+        request_id: ctx.request_id.clone(),
+        credentials: credentials(ctx),
+        function_name: ctx.function.name.clone(),
+        function_handler: ctx.function.handler.clone(),
+        memory_mb: ctx.function.memory_mb,
+        timeout_s: ctx.function.timeout_s,
+        initializer: ctx.function.initializer.clone(),
+        initialization_timeout_s: ctx.function.initialization_timeout_s,
+        service_name: ctx.service.name.clone(),
+        log_project: ctx.service.log_project.clone(),
+        log_store: ctx.service.log_store.clone(),
+        qualifier: ctx.service.qualifier.clone(),
+        version_id: ctx.service.version_id.clone(),
+        region: ctx.region.clone(),
+        account_id: ctx.account_id.clone(),
+        retry_count: ctx.retry_count,
+        instance_id: instance_id.to_string(),
+        tracing: tracing(ctx),
+    }
+}
+
+/// The `fc:runtime/http-handler` request of a request line, header block and body.
 pub(crate) fn http_request(
     line: fc::http::RequestLine,
-    headers: Vec<(String, String)>,
+    headers: Vec<u8>,
     body: Vec<u8>,
 ) -> http_handler::Request {
     http_handler::Request {
         method: line.method,
-        path: line.path,
-        query: line.query,
-        queries: line.queries,
+        target: line.target,
         headers,
         body,
         client_ip: line.client_ip,
-        url: line.url,
         base_path: line.base_path,
     }
 }
@@ -93,24 +104,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_empty_guest_error_type_is_handler_error() {
+    fn an_error_without_a_type_is_a_handler_error() {
         let error = HostError::from(GuestError {
-            error_type: String::new(),
             message: "bad input".into(),
-            stack_trace: vec![],
+            error_type: None,
+            stack_trace: None,
         });
         assert_eq!(error.error_type(), "HandlerError");
         assert_eq!(error.to_string(), "bad input");
+        let empty = HostError::from(GuestError {
+            message: String::new(),
+            error_type: Some(String::new()),
+            stack_trace: Some(vec!["f".into()]),
+        });
+        assert_eq!(empty.error_type(), "HandlerError");
     }
 
     #[test]
-    fn the_context_crosses_field_by_field() {
+    fn every_field_crosses() {
         let mut ctx = fc::Context::local();
         ctx.function.memory_mb = 512;
         ctx.service.qualifier = "LATEST".into();
-        let wit = Context::from(&ctx);
-        assert_eq!(wit.request_id, ctx.request_id);
-        assert_eq!(wit.function.memory_mb, 512);
-        assert_eq!(wit.service.qualifier, "LATEST");
+        ctx.tracing.jaeger_endpoint = "http://jaeger".into();
+        let fields = fields(&ctx, "c-1");
+        assert_eq!(fields.request_id, ctx.request_id);
+        assert_eq!(fields.memory_mb, 512);
+        assert_eq!(fields.qualifier, "LATEST");
+        assert_eq!(fields.instance_id, "c-1");
+        assert_eq!(fields.tracing.jaeger_endpoint, "http://jaeger");
     }
 }

@@ -1,6 +1,8 @@
 //! The unit of work: a [`Call`] is one platform request turned into what the pool runs
 //! (which call, its context, its input), and an [`Outcome`] is what it produced.
 
+use std::sync::Arc;
+
 use http::Request;
 use http::request::Parts;
 
@@ -16,7 +18,7 @@ pub(crate) struct Call {
     /// Which platform call this is.
     pub(crate) phase: Phase,
     /// What the platform says about it.
-    pub(crate) ctx: Context,
+    pub(crate) ctx: Arc<Context>,
     /// Its input.
     pub(crate) input: Input,
     /// Whether the client asked for the call's log (`x-fc-log-type: Tail`).
@@ -56,7 +58,7 @@ impl Call {
         if declared_length(&parts.headers).is_some_and(|length| length > limit as u64) {
             return Err(RequestError::BodyTooLarge { limit });
         }
-        let ctx = Context::from_headers(&parts.headers);
+        let ctx = Arc::new(Context::from_headers(&parts.headers));
         let wants_tail = header_is(&parts.headers, LOG_TYPE, "tail");
         let body = RequestBody::new(body, limit);
         let input = match phase {
@@ -76,7 +78,7 @@ impl Call {
     pub(crate) fn lifecycle(phase: Phase, ctx: Context) -> Self {
         Call {
             phase,
-            ctx,
+            ctx: Arc::new(ctx),
             input: Input::None,
             wants_tail: false,
         }

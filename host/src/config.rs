@@ -71,6 +71,9 @@ pub enum Command {
     /// Write `code.zip` for an FC custom runtime: this `bootstrap`, the module and its
     /// precompiled form, laid out as the platform expects.
     Package(crate::commands::package::PackageArgs),
+    /// Start a new function project (`--http` for an HTTP function) that builds,
+    /// serves with `--watch` and packages.
+    New(crate::commands::new::NewArgs),
 }
 
 /// Settings of the server.
@@ -236,13 +239,43 @@ pub struct CallArgs {
     #[arg(long, env = "BOOTSTRAP_IGNORE_LIMIT_HEADERS")]
     pub ignore_limit_headers: bool,
 
+    /// Run the module's initializer before the first call, as the platform does when
+    /// a function has an initializer configured: `auto` does so unless on FC (where
+    /// the platform sends `/initialize` itself), `on` always, `off` never.
+    #[arg(long, env = "BOOTSTRAP_INITIALIZER", value_enum, default_value_t = Initializer::Auto)]
+    pub initializer: Initializer,
+
+    /// FC's id of this instance (FC sets it; its presence says `bootstrap` runs on FC).
+    #[arg(long = "fc-instance-id", env = "FC_INSTANCE_ID", hide = true)]
+    pub fc_instance_id: Option<String>,
+
     /// Write /tmp/perf-<pid>.map, so `perf report` names the guest's JIT-compiled
     /// functions (for profiling).
     #[arg(long, env = "BOOTSTRAP_PERF_MAP")]
     pub perf_map: bool,
 }
 
+/// When the initializer runs without a `/initialize` call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Initializer {
+    /// Before the first call, unless on FC.
+    Auto,
+    /// Before the first call.
+    On,
+    /// Only when `/initialize` is called.
+    Off,
+}
+
 impl CallArgs {
+    /// Whether the initializer runs before the first call by itself.
+    pub(crate) fn auto_initialize(&self) -> bool {
+        match self.initializer {
+            Initializer::On => true,
+            Initializer::Off => false,
+            Initializer::Auto => self.fc_instance_id.is_none() && self.fc_code_path.is_none(),
+        }
+    }
+
     /// The request limits these settings ask for.
     pub fn limits(&self) -> limits::Limits {
         limits::Limits {
@@ -299,6 +332,7 @@ impl CallArgs {
             net,
             allow_listen: self.allow_listen,
             host_port,
+            instance_id: self.fc_instance_id.clone().unwrap_or_default().into(),
         })
     }
 

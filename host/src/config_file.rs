@@ -19,11 +19,12 @@ use crate::config::{CONFIG_FILE_NAME, Cli};
 
 /// Settings that are never read from the file: the file's own name and the values
 /// FC sets for the instance.
-const NOT_IN_FILE: [&str; 4] = [
+const NOT_IN_FILE: [&str; 5] = [
     "config",
     "fc-server-port",
     "fc-custom-listen-port",
     "fc-func-code-path",
+    "fc-instance-id",
 ];
 
 impl Cli {

@@ -12,7 +12,9 @@ use anyhow::{Context as _, bail};
 use wasmtime::component::{Component, InstancePre, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-use crate::bindings::{Handler, event_handler, http_handler, incoming_handler, lifecycle};
+use crate::bindings::{
+    Handler, PACKAGE_VERSION, event_handler, http_handler, incoming_handler, lifecycle,
+};
 use crate::state::HostState;
 
 /// How often the epoch advances. A running guest yields to the scheduler at each tick,
@@ -127,6 +129,7 @@ impl WasmEngine {
     }
 
     fn link(&self, path: &Path, component: Component) -> anyhow::Result<Module> {
+        self.check_contract(path, &component)?;
         let pre = self
             .linker
             .instantiate_pre(&component)
@@ -146,6 +149,30 @@ impl WasmEngine {
             exports,
             _engine: self.clone(),
         })
+    }
+}
+
+impl WasmEngine {
+    /// Refuses a component built against another version of `fc:runtime`, with one line
+    /// naming the version it has and the one it needs (linking would only say that an
+    /// import is missing).
+    fn check_contract(&self, path: &Path, component: &Component) -> anyhow::Result<()> {
+        let ty = component.component_type();
+        let imports = ty.imports(&self.engine).map(|(name, _)| name);
+        let exports = ty.exports(&self.engine).map(|(name, _)| name);
+        let other = imports
+            .chain(exports)
+            .filter_map(|name| name.strip_prefix("fc:runtime/"))
+            .filter_map(|rest| rest.split_once('@').map(|(_, version)| version))
+            .find(|version| *version != PACKAGE_VERSION);
+        if let Some(version) = other {
+            bail!(
+                "`{}` was built against fc:runtime@{version}, but this bootstrap serves \
+                 fc:runtime@{PACKAGE_VERSION}: rebuild it with the current guest-sdk (or wit/)",
+                path.display()
+            );
+        }
+        Ok(())
     }
 }
 
@@ -248,10 +275,10 @@ impl std::fmt::Debug for Exports {
 impl Exports {
     /// The interface names the host looks for.
     pub(crate) const NAMES: [&str; 4] = [
-        "fc:runtime/event-handler@0.1.0",
-        "fc:runtime/http-handler@0.1.0",
+        "fc:runtime/event-handler@0.2.0",
+        "fc:runtime/http-handler@0.2.0",
         "wasi:http/incoming-handler@0.2.x",
-        "fc:runtime/lifecycle@0.1.0",
+        "fc:runtime/lifecycle@0.2.0",
     ];
 
     fn discover(pre: &InstancePre<HostState>) -> Self {
@@ -261,6 +288,11 @@ impl Exports {
             http: http_handler::GuestIndices::new(pre).ok(),
             wasi_http: incoming_handler::GuestIndices::new(pre).ok(),
         }
+    }
+
+    /// Whether the module exports the lifecycle interface (an initializer).
+    pub(crate) fn has_lifecycle(&self) -> bool {
+        self.lifecycle.is_some()
     }
 
     fn is_empty(&self) -> bool {

@@ -12,12 +12,15 @@ use wasmtime_wasi_http::WasiHttpView as _;
 use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
-use crate::bindings::{
-    Context, GuestError, event_handler, http_handler, incoming_handler, lifecycle,
-};
+use std::sync::Arc;
+
+use wasmtime::component::Resource;
+
+use crate::bindings::{GuestError, event_handler, http_handler, incoming_handler, lifecycle};
 use crate::engine::Module;
 use crate::error::HostError;
 use crate::fc::{self, Phase};
+use crate::guest_context::CallContext;
 use crate::logs::{GuestLog, LogSink};
 use crate::policy::Budget;
 use crate::sandbox::Grants;
@@ -116,28 +119,32 @@ impl Instance {
     /// Calls `fc:runtime/event-handler.handle`.
     pub(crate) async fn event(
         &mut self,
-        ctx: &fc::Context,
+        ctx: &Arc<fc::Context>,
         event: &[u8],
         budget: Budget,
     ) -> Result<Vec<u8>, HostError> {
         let guest = self.event.as_ref().ok_or(HostError::MissingExport(EVENT))?;
-        let ctx = Context::from(ctx);
+        let handle = begin_context(&mut self.store, ctx)?;
         let due = prepare(&mut self.store, budget);
-        let outcome = deadline(due, guest.call_handle(&mut self.store, &ctx, event)).await;
+        let call = guest.call_handle(&mut self.store, borrowed(&handle), event);
+        let outcome = deadline(due, call).await;
+        self.store.data_mut().end_context(handle);
         settle(outcome, Phase::Invoke, &mut self.store, &self.log)
     }
 
     /// Calls `fc:runtime/http-handler.handle` with the whole request.
     pub(crate) async fn http(
         &mut self,
-        ctx: &fc::Context,
+        ctx: &Arc<fc::Context>,
         request: &http_handler::Request,
         budget: Budget,
     ) -> Result<http_handler::Response, HostError> {
         let guest = self.http.as_ref().ok_or(HostError::MissingExport(HTTP))?;
-        let ctx = Context::from(ctx);
+        let handle = begin_context(&mut self.store, ctx)?;
         let due = prepare(&mut self.store, budget);
-        let outcome = deadline(due, guest.call_handle(&mut self.store, &ctx, request)).await;
+        let call = guest.call_handle(&mut self.store, borrowed(&handle), request);
+        let outcome = deadline(due, call).await;
+        self.store.data_mut().end_context(handle);
         settle(outcome, Phase::HttpInvoke, &mut self.store, &self.log)
     }
 
@@ -172,18 +179,19 @@ impl Instance {
     pub(crate) async fn lifecycle(
         &mut self,
         phase: Phase,
-        ctx: &fc::Context,
+        ctx: &Arc<fc::Context>,
         budget: Budget,
     ) -> Result<(), HostError> {
-        if let Some(guest) = self.lifecycle.as_ref() {
-            let ctx = Context::from(ctx);
+        if let Some(guest) = self.lifecycle.clone() {
+            let handle = begin_context(&mut self.store, ctx)?;
             let due = prepare(&mut self.store, budget);
-            let store = &mut self.store;
+            let (store, ctx) = (&mut self.store, borrowed(&handle));
             let outcome = match phase {
-                Phase::Initialize => deadline(due, guest.call_initialize(store, &ctx)).await,
-                Phase::PreFreeze => deadline(due, guest.call_pre_freeze(store, &ctx)).await,
-                _ => deadline(due, guest.call_pre_stop(store, &ctx)).await,
+                Phase::Initialize => deadline(due, guest.call_initialize(store, ctx)).await,
+                Phase::PreFreeze => deadline(due, guest.call_pre_freeze(store, ctx)).await,
+                _ => deadline(due, guest.call_pre_stop(store, ctx)).await,
             };
+            self.store.data_mut().end_context(handle);
             settle(outcome, phase, &mut self.store, &self.log)?;
         }
         self.initialized |= phase == Phase::Initialize;
@@ -221,9 +229,25 @@ pub(crate) enum HttpExport {
 }
 
 /// The interface names in `MissingExport` errors.
-pub(crate) const EVENT: &str = "fc:runtime/event-handler@0.1.0";
-pub(crate) const HTTP: &str = "fc:runtime/http-handler@0.1.0";
+pub(crate) const EVENT: &str = "fc:runtime/event-handler@0.2.0";
+pub(crate) const HTTP: &str = "fc:runtime/http-handler@0.2.0";
 const WASI_HTTP: &str = "wasi:http/incoming-handler@0.2.x";
+
+/// Puts the call's context in the instance's table.
+fn begin_context(
+    store: &mut Store<HostState>,
+    ctx: &Arc<fc::Context>,
+) -> Result<Resource<CallContext>, HostError> {
+    store
+        .data_mut()
+        .begin_context(ctx)
+        .map_err(|e| HostError::Instantiate(format!("{e:#}")))
+}
+
+/// The guest's borrow of a context the host owns.
+fn borrowed(handle: &Resource<CallContext>) -> Resource<CallContext> {
+    Resource::new_borrow(handle.rep())
+}
 
 /// Arms the store for a call: a fresh epoch deadline, the call's wall-clock deadline
 /// (returned, for the timer around the call) and its memory cap.

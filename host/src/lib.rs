@@ -21,6 +21,7 @@ mod error;
 mod fc;
 mod frame;
 mod guards;
+mod guest_context;
 mod instance;
 mod logs;
 mod policy;
@@ -40,8 +41,8 @@ use std::sync::Arc;
 use anyhow::Context as _;
 
 pub use body::{BoxError, HostBody, HostResponse};
-pub use commands::{compile::CompileArgs, invoke::InvokeArgs, package::PackageArgs};
-pub use config::{CallArgs, Cli, Command, ServeArgs};
+pub use commands::{compile::CompileArgs, invoke::InvokeArgs, new::NewArgs, package::PackageArgs};
+pub use config::{CallArgs, Cli, Command, Initializer, ServeArgs};
 pub use error::HostError;
 pub use logs::LogSink;
 pub use policy::TimeLimit;
@@ -98,6 +99,7 @@ impl Host {
             limits: call.limits(),
             max_instances,
             sink,
+            auto_initialize: call.auto_initialize(),
         };
         let pool = Arc::new(pool::Pool::new(module, config));
         let router = Arc::new(Router::new(Arc::clone(&pool)));
@@ -166,6 +168,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Compile(args)) => commands::compile::run(&args),
         Some(Command::Invoke(args)) => runtime.block_on(commands::invoke::run(*args)),
         Some(Command::Package(args)) => commands::package::run(&args),
+        Some(Command::New(args)) => commands::new::run(&args),
     }
 }
 

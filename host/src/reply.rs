@@ -13,7 +13,7 @@ use crate::bindings::{self, http_handler};
 use crate::body::{BoxError, CapError, CappedBody, HostBody, HostResponse, full};
 use crate::error::HostError;
 use crate::fc::http::{
-    RequestLine, filter_response_headers, guest_request_headers, is_stripped_request_header,
+    RequestLine, filter_response_headers, guest_header_block, is_stripped_request_header,
     response_head,
 };
 use crate::fc::limits::Limits;
@@ -32,7 +32,7 @@ pub(crate) fn event_response(bytes: Vec<u8>, limits: &Limits) -> Result<HostResp
 pub(crate) fn http_request(parts: &Parts, body: bytes::Bytes) -> http_handler::Request {
     let peer = parts.extensions.get::<PeerAddr>().map(|peer| peer.0.ip());
     let line = RequestLine::from_parts(parts, peer);
-    bindings::http_request(line, guest_request_headers(&parts.headers), body.into())
+    bindings::http_request(line, guest_header_block(&parts.headers), body.into())
 }
 
 /// The client's response from an `fc:runtime/http-handler` guest's.

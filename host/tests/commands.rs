@@ -73,8 +73,7 @@ fn a_stale_precompiled_file_is_ignored() {
     std::thread::sleep(std::time::Duration::from_millis(20));
     // A rebuilt module, newer than its precompiled form: that form is out of date.
     std::fs::copy(guests::FAIL, &module).unwrap();
-    let (ok, stdout, stderr) =
-        bootstrap(&["invoke", "--module", &module, "--event", "-"], b"error");
+    let (ok, stdout, stderr) = bootstrap(&["invoke", "--module", &module, "-f", "-"], b"error");
     assert!(
         !ok,
         "the rebuilt (fail) module must answer, not the stale echo: {stdout}"
@@ -100,7 +99,7 @@ fn a_precompiled_file_from_another_wasmtime_is_refused() {
     std::fs::write(&precompiled, &bytes).unwrap();
     // Beside the module, it is refused with the reason and the module is compiled.
     let (ok, stdout, stderr) = bootstrap(
-        &["invoke", "--module", &module, "--event", "-"],
+        &["invoke", "--module", &module, "--event-file", "-"],
         b"still works",
     );
     assert!(ok, "{stderr}");
@@ -122,7 +121,7 @@ fn a_precompiled_file_from_another_wasmtime_is_refused() {
 #[test]
 fn invoke_prints_the_result_and_logs_to_stderr() {
     let (ok, stdout, stderr) = bootstrap(
-        &["invoke", "--module", guests::ECHO, "--event", "-"],
+        &["invoke", "--module", guests::ECHO, "-f", "-"],
         b"from stdin",
     );
     assert!(ok, "{stderr}");
@@ -131,12 +130,47 @@ fn invoke_prints_the_result_and_logs_to_stderr() {
     let event = scratch_dir("event").join("event.json");
     std::fs::write(&event, br#"{"k": 1}"#).unwrap();
     let event = event.display().to_string();
+    let (ok, stdout, _) = bootstrap(&["invoke", "--module", guests::ECHO, "-f", &event], b"");
+    assert!(ok);
+    assert_eq!(stdout, r#"{"k": 1}"#);
     let (ok, stdout, _) = bootstrap(
-        &["invoke", "--module", guests::ECHO, "--event", &event],
+        &[
+            "invoke",
+            "--module",
+            guests::ECHO,
+            "-e",
+            r#"{"inline": true}"#,
+        ],
         b"",
     );
     assert!(ok);
-    assert_eq!(stdout, r#"{"k": 1}"#);
+    assert_eq!(stdout, r#"{"inline": true}"#);
+    let (ok, _, stderr) = bootstrap(
+        &["invoke", "--module", guests::ECHO, "-e", "x", "-f", &event],
+        b"",
+    );
+    assert!(!ok, "one event source at most");
+    assert!(stderr.contains("cannot be used with"), "{stderr}");
+}
+
+#[test]
+fn invoke_sends_example_events_of_fc_triggers() {
+    for trigger in ["oss", "timer", "mns", "sls", "kafka", "http"] {
+        let (ok, stdout, stderr) = bootstrap(
+            &[
+                "invoke",
+                "--module",
+                guests::ECHO,
+                "--event-example",
+                trigger,
+            ],
+            b"",
+        );
+        assert!(ok, "{trigger}: {stderr}");
+        let event: serde_json::Value = serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("{trigger}: not JSON ({e}): {stdout}"));
+        assert!(!event.is_null(), "{trigger}");
+    }
 }
 
 #[test]
@@ -164,9 +198,30 @@ fn invoke_fills_a_realistic_context() {
 }
 
 #[test]
-fn invoke_runs_the_initializer_when_asked() {
-    let (ok, stdout, _) = bootstrap(&["invoke", "--module", guests::COUNTER], b"");
-    assert!(!ok, "counter needs its initializer: {stdout}");
+fn invoke_runs_the_initializer_first() {
+    let (ok, stdout, stderr) = bootstrap(
+        &[
+            "invoke",
+            "--module",
+            guests::COUNTER,
+            "--initializer",
+            "off",
+        ],
+        b"",
+    );
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        stdout, "1",
+        "the SDK builds the state before the first call"
+    );
+    assert!(!stderr.contains("FC Initialize"), "{stderr}");
+    let (ok, stdout, stderr) = bootstrap(&["invoke", "--module", guests::COUNTER], b"");
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout, "1");
+    assert!(
+        stderr.contains("FC Initialize Start RequestId: ") && stderr.contains("-initialize\n"),
+        "the host ran the initializer by itself, as the platform would: {stderr}"
+    );
     let (ok, stdout, stderr) = bootstrap(
         &["invoke", "--module", guests::COUNTER, "--initialize"],
         b"",
@@ -181,10 +236,8 @@ fn invoke_runs_the_initializer_when_asked() {
 
 #[test]
 fn invoke_exits_non_zero_on_a_handler_error() {
-    let (ok, stdout, stderr) = bootstrap(
-        &["invoke", "--module", guests::FAIL, "--event", "-"],
-        b"error",
-    );
+    let (ok, stdout, stderr) =
+        bootstrap(&["invoke", "--module", guests::FAIL, "-f", "-"], b"error");
     assert!(!ok);
     assert!(stdout.contains("ValidationError"), "{stdout}");
     assert!(stderr.contains("the call failed"), "{stderr}");

@@ -325,3 +325,18 @@ fn a_stdout_nobody_reads_stalls_no_call() {
     }
     assert_eq!(flooding.join().unwrap().1, "flooded");
 }
+
+#[test]
+fn a_component_of_another_contract_version_is_refused_by_name() {
+    let (ok, stderr) = run_to_exit(|c| {
+        c.args(["--module", guests::OLD_CONTRACT]);
+    });
+    assert!(!ok);
+    assert_eq!(error_lines(&stderr), 1, "{stderr}");
+    assert!(
+        stderr.contains(
+            "was built against fc:runtime@0.1.0, but this bootstrap serves fc:runtime@0.2.0"
+        ),
+        "{stderr}"
+    );
+}

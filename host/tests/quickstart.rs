@@ -1,14 +1,16 @@
 //! Follows the README's "Writing a guest in five minutes" word for word: the marked
-//! code blocks are read from README.md, so the guide cannot go stale. It makes a new
-//! crate with `cargo new --lib`, builds it for wasm32-wasip2, serves it with `--watch`,
-//! calls it, then edits and rebuilds it and sees the new version answer.
+//! blocks are read from README.md, so the guide cannot go stale. It runs `bootstrap
+//! new`, checks the generated handler is the one the README shows, builds it for
+//! wasm32-wasip2, serves it with `--watch`, calls it, packages it, then edits and
+//! rebuilds it and sees the new version answer. The `--http` template is built and
+//! called too.
 
 mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use support::Bootstrap;
+use support::{BOOTSTRAP, Bootstrap};
 
 const README: &str = include_str!("../../README.md");
 
@@ -24,17 +26,18 @@ fn block(name: &str) -> &'static str {
     body.split_once("```").expect("a closing fence").0
 }
 
-/// The lines of a shell block that start with `command`, comments removed.
-fn commands(name: &str, command: &str) -> Vec<String> {
-    block(name)
+/// The shell line of block `name` that starts with `command`, comment and `&` removed.
+fn line(name: &str, command: &str) -> Vec<String> {
+    let line = block(name)
         .lines()
-        .filter(|line| line.starts_with(command))
-        .map(|line| line.split(" #").next().unwrap_or(line).trim().to_string())
+        .find(|line| line.starts_with(command))
+        .unwrap_or_else(|| panic!("no `{command}` line in quickstart:{name}"));
+    let line = line.split(" #").next().unwrap_or(line);
+    let line = line.split(" && ").next().unwrap_or(line).trim();
+    line.trim_end_matches('&')
+        .split_whitespace()
+        .map(str::to_string)
         .collect()
-}
-
-fn cargo() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
 fn run(mut command: Command) {
@@ -45,50 +48,64 @@ fn run(mut command: Command) {
     assert!(status.success(), "{description} failed");
 }
 
-/// Runs a README shell line (`cargo …`) in `dir`, building into `target`.
-fn shell_line(line: &str, dir: &Path, target: &Path) {
-    let mut words = line.split_whitespace();
-    assert_eq!(words.next(), Some("cargo"), "{line}");
-    let mut command = Command::new(cargo());
+/// Runs README words (`bootstrap …` or `cargo …`) in `dir`, building where the test
+/// guests are built so the SDK's dependencies are compiled once.
+fn run_words(words: &[String], dir: &Path) {
+    let program = match words[0].as_str() {
+        "bootstrap" => BOOTSTRAP.to_string(),
+        "cargo" => std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()),
+        other => panic!("the quick start runs `{other}`"),
+    };
+    let mut command = Command::new(program);
     command
-        .args(words)
+        .args(&words[1..])
         .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target);
+        .env("CARGO_TARGET_DIR", test_guests::WASM_TARGET_DIR);
     run(command);
+}
+
+/// Where a README path under `target/` is when building into the shared target.
+fn built(path: &str) -> PathBuf {
+    let relative = path.strip_prefix("target/").expect("a path under target/");
+    Path::new(test_guests::WASM_TARGET_DIR).join(relative)
+}
+
+/// A scratch directory outside the repository (a cargo workspace of its own).
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn module_of(words: &[String]) -> PathBuf {
+    built(
+        words
+            .iter()
+            .find(|w| w.ends_with(".wasm"))
+            .expect("a module"),
+    )
 }
 
 #[test]
 fn the_readme_quick_start_works() {
-    // Outside the repository, as the README says: it is a cargo workspace of its own.
-    let dir = std::env::temp_dir().join(format!("quickstart-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    // `cargo new --lib my-handler && cd my-handler`
-    let setup = commands("setup", "cargo new");
-    let new = setup[0].split(" && ").next().unwrap();
-    shell_line(new, &dir, &dir.join("target"));
-    let krate = dir.join("my-handler");
+    let dir = scratch("quickstart");
+    // `bootstrap new my-handler && cd my-handler`
+    let new = line("setup", "bootstrap new");
+    run_words(&new, &dir);
+    let krate = dir.join(&new[2]);
+    let source = std::fs::read_to_string(krate.join("src/lib.rs")).unwrap();
+    assert_eq!(
+        source,
+        block("lib-rs"),
+        "the README shows the generated handler"
+    );
 
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let manifest = std::fs::read_to_string(krate.join("Cargo.toml")).unwrap();
-    let manifest = manifest.replace("[dependencies]\n", "");
-    let snippet =
-        block("cargo-toml").replace("/path/to/this/repository", &repo.display().to_string());
-    std::fs::write(krate.join("Cargo.toml"), format!("{manifest}\n{snippet}")).unwrap();
-    std::fs::write(krate.join("src/lib.rs"), block("lib-rs")).unwrap();
-
-    // Build where the test guests are built, so the SDK is compiled once.
-    let target = PathBuf::from(test_guests::WASM_TARGET_DIR);
-    let build = &commands("run", "cargo build")[0];
-    shell_line(build, &krate, &target);
-
+    let build = line("run", "cargo build");
+    run_words(&build, &krate);
     // `bootstrap --watch --module target/wasm32-wasip2/release/my_handler.wasm &`
-    let serve = &commands("run", "bootstrap")[0];
-    let module_arg = serve
-        .split_whitespace()
-        .find(|w| w.ends_with(".wasm"))
-        .unwrap();
-    let module = target.join(module_arg.strip_prefix("target/").unwrap());
+    let serve = line("run", "bootstrap --watch");
+    let module = module_of(&serve);
     let host = Bootstrap::spawn(|c| {
         c.env("FC_SERVER_PORT", "0")
             .args(["--watch", "--module"])
@@ -100,23 +117,71 @@ fn the_readme_quick_start_works() {
         .lines()
         .find(|l| l.starts_with("curl"))
         .unwrap();
-    let expected = curl.split("# ").nth(1).unwrap().trim();
-    let request = "POST /invoke HTTP/1.1\r\nhost: x\r\nx-fc-function-name: hi\r\nconnection: close\r\ncontent-length: 5\r\n\r\nworld";
     assert!(
-        curl.contains("x-fc-function-name: hi") && curl.contains("-d world"),
+        curl.contains("/invoke -H 'x-fc-function-name: hi' -d world"),
         "{curl}"
     );
+    let expected = curl.split("# ").nth(1).unwrap().trim();
+    let request = "POST /invoke HTTP/1.1\r\nhost: x\r\nx-fc-function-name: hi\r\nconnection: close\r\ncontent-length: 5\r\n\r\nworld";
     assert_eq!(raw(&host, request), expected);
 
+    // `bootstrap package --module … -o code.zip`
+    let mut package = line("run", "bootstrap package");
+    for word in &mut package {
+        if word.ends_with(".wasm") {
+            *word = built(word).display().to_string();
+        }
+    }
+    run_words(&package, &krate);
+    let zip = std::fs::File::open(krate.join("code.zip")).expect("code.zip is written");
+    let mut archive = zip::ZipArchive::new(zip).unwrap();
+    let handler = archive
+        .by_name("handler.wasm")
+        .expect("the handler is packaged");
+    assert_eq!(handler.size(), std::fs::metadata(&module).unwrap().len());
+
     // Change the greeting, rebuild: the running bootstrap swaps the new version in.
-    let source = std::fs::read_to_string(krate.join("src/lib.rs")).unwrap();
     std::fs::write(
         krate.join("src/lib.rs"),
         source.replace("\"hello ", "\"goodbye "),
     )
     .unwrap();
-    shell_line(build, &krate, &target);
+    run_words(&build, &krate);
     host.wait_for_answer("world", "goodbye world");
+}
+
+#[test]
+fn bootstrap_new_http_makes_an_http_function() {
+    let dir = scratch("quickstart-http");
+    run_words(
+        &["bootstrap", "new", "web-fn", "--http"].map(String::from),
+        &dir,
+    );
+    let krate = dir.join("web-fn");
+    run_words(&["cargo", "build", "--release"].map(String::from), &krate);
+    let host = Bootstrap::spawn(|c| {
+        c.env("FC_SERVER_PORT", "0")
+            .arg("--module")
+            .arg(built("target/wasm32-wasip2/release/web_fn.wasm"));
+    });
+    let get = "GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n";
+    assert_eq!(raw(&host, get), "hello from web-fn");
+    let echo =
+        "POST /echo HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: 3\r\n\r\nabc";
+    assert_eq!(raw(&host, echo), "abc");
+}
+
+#[test]
+fn bootstrap_new_refuses_to_overwrite() {
+    let dir = scratch("quickstart-twice");
+    std::fs::create_dir(dir.join("taken")).unwrap();
+    let output = Command::new(BOOTSTRAP)
+        .args(["new", "taken"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("already exists"));
 }
 
 fn raw(host: &Bootstrap, request: &str) -> String {

@@ -4,14 +4,10 @@
 //!   cargo build --manifest-path examples/Cargo.toml -p context --target wasm32-wasip2 --release
 //!   cargo run --release -p host -- --module examples/target/wasm32-wasip2/release/context.wasm
 
-use guest_sdk::{Context, Error, EventHandler};
+use guest_sdk::{Context, ContextFields, Error, Json};
 
-struct ShowContext;
-
-impl EventHandler for ShowContext {
-    fn handle(ctx: &Context, _event: Vec<u8>) -> Result<Vec<u8>, Error> {
-        Ok(serde_json::to_vec(ctx)?)
-    }
+fn show_context(ctx: &Context, _event: Vec<u8>) -> Result<Json<ContextFields>, Error> {
+    Ok(Json(ctx.to_fields()))
 }
 
-guest_sdk::export!(ShowContext: EventHandler);
+guest_sdk::start!(show_context);

@@ -4,14 +4,10 @@
 //!   cargo build --manifest-path examples/Cargo.toml -p echo --target wasm32-wasip2 --release
 //!   cargo run --release -p host -- --module examples/target/wasm32-wasip2/release/echo.wasm
 
-use guest_sdk::{Context, Error, EventHandler};
+use guest_sdk::{Context, Error};
 
-struct Echo;
-
-impl EventHandler for Echo {
-    fn handle(_ctx: &Context, event: Vec<u8>) -> Result<Vec<u8>, Error> {
-        Ok(event)
-    }
+fn echo(_ctx: &Context, event: Vec<u8>) -> Result<Vec<u8>, Error> {
+    Ok(event)
 }
 
-guest_sdk::export!(Echo: EventHandler);
+guest_sdk::start!(echo);

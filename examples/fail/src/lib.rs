@@ -5,21 +5,17 @@
 //!   cargo build --manifest-path examples/Cargo.toml -p fail --target wasm32-wasip2 --release
 //!   cargo run --release -p host -- --module examples/target/wasm32-wasip2/release/fail.wasm
 
-use guest_sdk::{Context, Error, EventHandler};
+use guest_sdk::{Context, Error};
 
-struct Fail;
-
-impl EventHandler for Fail {
-    fn handle(_ctx: &Context, event: Vec<u8>) -> Result<Vec<u8>, Error> {
-        match event.as_slice() {
-            b"error" => Err(Error::new(
-                "ValidationError",
-                "the event asked for an error",
-            )),
-            b"trap" => panic!("the event asked for a trap"),
-            _ => Ok(event),
-        }
+fn fail(_ctx: &Context, event: Vec<u8>) -> Result<Vec<u8>, Error> {
+    match event.as_slice() {
+        b"error" => Err(Error::new(
+            "ValidationError",
+            "the event asked for an error",
+        )),
+        b"trap" => panic!("the event asked for a trap"),
+        _ => Ok(event),
     }
 }
 
-guest_sdk::export!(Fail: EventHandler);
+guest_sdk::start!(fail);

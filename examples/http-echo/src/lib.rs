@@ -7,27 +7,23 @@
 //!   curl -i 'localhost:9000/any/path?x=1&x=2&y=3' -d hello
 
 use guest_sdk::Context;
-use guest_sdk::http::{HttpHandler, IntoResponse, Json, Request};
+use guest_sdk::http::{IntoResponse, Json, Request, RequestExt};
 use serde_json::{Map, Value, json};
 
-struct Echo;
-
-impl HttpHandler for Echo {
-    fn handle(ctx: &Context, request: Request) -> impl IntoResponse {
-        Json(json!({
-            "method": request.method().as_str(),
-            "path": request.path(),
-            "route": request.route(),
-            "basePath": request.base_path(),
-            "queryString": request.query_string(),
-            "queries": queries(&request),
-            "headers": headers(&request),
-            "clientIP": request.client_ip(),
-            "url": request.url(),
-            "body": String::from_utf8_lossy(request.body()),
-            "requestId": ctx.request_id,
-        }))
-    }
+fn echo(ctx: &Context, request: Request) -> impl IntoResponse {
+    Json(json!({
+        "method": request.method().as_str(),
+        "path": request.uri().path(),
+        "route": request.route(),
+        "basePath": request.base_path(),
+        "queryString": request.uri().query().unwrap_or_default(),
+        "queries": queries(&request),
+        "headers": headers(&request),
+        "clientIP": request.client_ip(),
+        "url": request.url(),
+        "body": String::from_utf8_lossy(request.body().as_bytes()),
+        "requestId": ctx.request_id(),
+    }))
 }
 
 /// Query parameters as in FC's Node.js `req.queries`: a string, or a list of strings
@@ -35,11 +31,11 @@ impl HttpHandler for Echo {
 fn queries(request: &Request) -> Map<String, Value> {
     let mut map = Map::new();
     for (key, value) in request.queries() {
-        match map.get_mut(key) {
+        match map.get_mut(&key) {
             None => {
-                map.insert(key.clone(), Value::from(value.as_str()));
+                map.insert(key, Value::from(value));
             }
-            Some(Value::Array(values)) => values.push(Value::from(value.as_str())),
+            Some(Value::Array(values)) => values.push(Value::from(value)),
             Some(first) => *first = json!([first.take(), value]),
         }
     }
@@ -61,4 +57,4 @@ fn headers(request: &Request) -> Map<String, Value> {
     map
 }
 
-guest_sdk::export!(Echo: HttpHandler);
+guest_sdk::serve!(echo);

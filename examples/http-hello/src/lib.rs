@@ -5,21 +5,17 @@
 //!   cargo run --release -p host -- --module examples/target/wasm32-wasip2/release/http_hello.wasm
 
 use guest_sdk::Context;
-use guest_sdk::http::{HttpHandler, IntoResponse, Method, Request, StatusCode};
+use guest_sdk::http::{IntoResponse, Method, Request, StatusCode};
 
-struct Hello;
-
-impl HttpHandler for Hello {
-    fn handle(_ctx: &Context, request: Request) -> impl IntoResponse {
-        match *request.method() {
-            Method::GET => "Hello FunctionCompute, http GET".into_response(),
-            Method::POST => {
-                println!("{}", String::from_utf8_lossy(request.body()));
-                "Hello FunctionCompute, http POST".into_response()
-            }
-            _ => StatusCode::METHOD_NOT_ALLOWED.into_response(),
+fn hello(_ctx: &Context, request: Request) -> impl IntoResponse {
+    match *request.method() {
+        Method::GET => "Hello FunctionCompute, http GET".into_response(),
+        Method::POST => {
+            println!("{}", String::from_utf8_lossy(request.body().as_bytes()));
+            "Hello FunctionCompute, http POST".into_response()
         }
+        _ => StatusCode::METHOD_NOT_ALLOWED.into_response(),
     }
 }
 
-guest_sdk::export!(Hello: HttpHandler);
+guest_sdk::serve!(hello);

@@ -17,12 +17,22 @@ use crate::fc::headers as h;
 use crate::reply::PeerAddr;
 use crate::{Host, LogSink};
 
-/// Arguments of `bootstrap invoke`.
+/// Arguments of `bootstrap invoke`. The event comes as with `s local invoke`: inline
+/// (`-e`), from a file (`-f`), or an example event of an FC trigger.
 #[derive(Clone, Debug, Args)]
+#[command(group = clap::ArgGroup::new("source").args(["event", "event_file", "event_example"]))]
 pub struct InvokeArgs {
-    /// The event: a file, or `-` for stdin. [default: an empty event]
-    #[arg(long, value_name = "FILE|-")]
-    pub event: Option<PathBuf>,
+    /// The event itself, e.g. `-e '{"key": "value"}'`. [default: an empty event]
+    #[arg(short = 'e', long, value_name = "EVENT")]
+    pub event: Option<String>,
+
+    /// The event from a file, or `-` for stdin.
+    #[arg(short = 'f', long, value_name = "FILE|-")]
+    pub event_file: Option<PathBuf>,
+
+    /// An example event of an FC trigger, in the shape the platform sends it.
+    #[arg(long, value_enum, value_name = "TRIGGER")]
+    pub event_example: Option<super::events::Trigger>,
 
     /// Run `/initialize` first, as the platform does when an initializer is configured.
     #[arg(long)]
@@ -67,9 +77,9 @@ pub struct ContextArgs {
     /// Function timeout, seconds.
     #[arg(long, default_value_t = 60)]
     pub timeout: u32,
-    /// Configured initializer string.
+    /// Configured initializer string (`x-fc-function-initializer`).
     #[arg(long, default_value = "index.initializer")]
-    pub initializer: String,
+    pub function_initializer: String,
     /// Initializer timeout, seconds.
     #[arg(long, default_value_t = 60)]
     pub initialization_timeout: u32,
@@ -106,7 +116,7 @@ impl ContextArgs {
             (h::FUNCTION_HANDLER, self.function_handler.clone()),
             (h::FUNCTION_MEMORY, self.memory.to_string()),
             (h::FUNCTION_TIMEOUT, self.timeout.to_string()),
-            (h::FUNCTION_INITIALIZER, self.initializer.clone()),
+            (h::FUNCTION_INITIALIZER, self.function_initializer.clone()),
             (
                 h::INITIALIZATION_TIMEOUT,
                 self.initialization_timeout.to_string(),
@@ -147,13 +157,7 @@ pub(crate) async fn run(args: InvokeArgs) -> anyhow::Result<()> {
             read_input(args.body.as_deref())?,
             &context,
         )?,
-        None => platform_request(
-            "POST",
-            "/invoke",
-            "/invoke",
-            &context,
-            read_input(args.event.as_deref())?,
-        )?,
+        None => platform_request("POST", "/invoke", "/invoke", &context, event(&args)?)?,
     };
     let response = host.router.handle(request).await;
     let (parts, body) = response.into_parts();
@@ -178,6 +182,17 @@ pub(crate) async fn run(args: InvokeArgs) -> anyhow::Result<()> {
 async fn collect(body: crate::body::HostBody) -> anyhow::Result<Bytes> {
     let collected = body.collect().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(collected.to_bytes())
+}
+
+/// The event of an invoke: inline, from a file, an example, or empty.
+fn event(args: &InvokeArgs) -> anyhow::Result<Bytes> {
+    if let Some(inline) = &args.event {
+        return Ok(Bytes::from(inline.clone()));
+    }
+    if let Some(trigger) = args.event_example {
+        return Ok(Bytes::from_static(trigger.example().as_bytes()));
+    }
+    read_input(args.event_file.as_deref())
 }
 
 /// A file's bytes, stdin's for `-`, or nothing.

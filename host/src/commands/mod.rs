@@ -1,5 +1,7 @@
-//! The commands besides serving: `compile`, `invoke` and `package`.
+//! The commands besides serving: `compile`, `invoke`, `new` and `package`.
 
 pub(crate) mod compile;
+mod events;
 pub(crate) mod invoke;
+pub(crate) mod new;
 pub(crate) mod package;

@@ -34,6 +34,21 @@ pub struct Context {
     pub account_id: String,
     /// Retries of an asynchronous invocation; 0 for the first attempt.
     pub retry_count: i32,
+    /// FC's tracing of the call.
+    pub tracing: Tracing,
+}
+
+/// FC's tracing of a call (`x-fc-tracing-*`); empty when tracing is off.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Tracing {
+    /// `x-fc-tracing-opentracing-span-context`.
+    pub span_context: String,
+    /// `x-fc-tracing-opentracing-span-baggages`, decoded from base64 (a JSON object as
+    /// text); empty when not sent or not base64.
+    pub span_baggages: String,
+    /// `x-fc-tracing-jaeger-endpoint`.
+    pub jaeger_endpoint: String,
 }
 
 /// Temporary credentials of the function's role; empty when it has none.
@@ -115,6 +130,7 @@ impl Context {
             region: String::new(),
             account_id: String::new(),
             retry_count: 0,
+            tracing: Tracing::default(),
         }
     }
 
@@ -154,6 +170,14 @@ impl Context {
             h::VERSION_ID => &mut self.service.version_id,
             h::REGION => &mut self.region,
             h::ACCOUNT_ID => &mut self.account_id,
+            h::TRACING_SPAN_CONTEXT => &mut self.tracing.span_context,
+            h::TRACING_JAEGER_ENDPOINT => &mut self.tracing.jaeger_endpoint,
+            h::TRACING_SPAN_BAGGAGES => {
+                if self.tracing.span_baggages.is_empty() {
+                    self.tracing.span_baggages = decode_base64_text(value.as_bytes());
+                }
+                return;
+            }
             h::FUNCTION_MEMORY => return set_once(&mut numbers.memory, value),
             h::FUNCTION_TIMEOUT => return set_once(&mut numbers.timeout, value),
             h::INITIALIZATION_TIMEOUT => return set_once(&mut numbers.initialization, value),
@@ -197,6 +221,16 @@ fn decode(value: &[u8]) -> String {
         Ok(text) => text.to_owned(),
         Err(_) => String::from_utf8_lossy(value).into_owned(),
     }
+}
+
+/// A base64 header value decoded to text (empty when it is not base64 of UTF-8).
+fn decode_base64_text(value: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(value)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .unwrap_or_default()
 }
 
 /// Parses a decimal header value; surrounding whitespace is tolerated.
@@ -251,6 +285,15 @@ mod tests {
             ("x-fc-region", "cn-shanghai"),
             ("x-fc-account-id", "1234567890123456"),
             ("x-fc-retry-count", "2"),
+            (
+                "x-fc-tracing-opentracing-span-context",
+                "124ed43254b54966:124ed43254b54966:0:1",
+            ),
+            ("x-fc-tracing-opentracing-span-baggages", "eyJrIjoidiJ9"),
+            (
+                "x-fc-tracing-jaeger-endpoint",
+                "http://tracing-analysis-dc-hz.aliyuncs.com",
+            ),
         ]));
         assert_eq!(ctx.request_id, "req-1");
         assert_eq!(ctx.credentials.access_key_id, "STS.id");
@@ -270,6 +313,24 @@ mod tests {
         assert_eq!(ctx.region, "cn-shanghai");
         assert_eq!(ctx.account_id, "1234567890123456");
         assert_eq!(ctx.retry_count, 2);
+        assert_eq!(
+            ctx.tracing.span_context,
+            "124ed43254b54966:124ed43254b54966:0:1"
+        );
+        assert_eq!(ctx.tracing.span_baggages, r#"{"k":"v"}"#);
+        assert_eq!(
+            ctx.tracing.jaeger_endpoint,
+            "http://tracing-analysis-dc-hz.aliyuncs.com"
+        );
+    }
+
+    #[test]
+    fn baggages_that_are_not_base64_are_empty() {
+        let ctx = Context::from_headers(&headers(&[(
+            "x-fc-tracing-opentracing-span-baggages",
+            "not base64!",
+        )]));
+        assert_eq!(ctx.tracing.span_baggages, "");
     }
 
     #[test]

@@ -39,6 +39,12 @@ pub(crate) const VERSION_ID: &str = "x-fc-version-id";
 pub(crate) const REGION: &str = "x-fc-region";
 /// Account id.
 pub(crate) const ACCOUNT_ID: &str = "x-fc-account-id";
+/// FC's tracing: the span context.
+pub(crate) const TRACING_SPAN_CONTEXT: &str = "x-fc-tracing-opentracing-span-context";
+/// FC's tracing: the span's baggages, base64 of a JSON object.
+pub(crate) const TRACING_SPAN_BAGGAGES: &str = "x-fc-tracing-opentracing-span-baggages";
+/// FC's tracing: where to report spans.
+pub(crate) const TRACING_JAEGER_ENDPOINT: &str = "x-fc-tracing-jaeger-endpoint";
 /// Retries of an asynchronous invocation.
 pub(crate) const RETRY_COUNT: &str = "x-fc-retry-count";
 /// Success (`200`) or failure (`404`) of the call, set on responses.

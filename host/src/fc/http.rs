@@ -3,7 +3,6 @@
 
 use std::net::IpAddr;
 
-use http::header::HOST;
 use http::request::Parts;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 
@@ -41,26 +40,18 @@ pub(crate) fn is_dropped_response_header(name: &str) -> bool {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct RequestLine {
     /// The method as sent.
-    pub method: String,
-    /// The path as received, still percent-encoded.
-    pub path: String,
-    /// The raw query without `?`.
-    pub query: String,
-    /// The query as decoded pairs, in order, repeated keys kept.
-    pub queries: Vec<(String, String)>,
+    pub(crate) method: String,
+    /// The path, and `?` and the query when there is one, still percent-encoded.
+    pub(crate) target: String,
     /// `x-fc-client-ip`, else the peer's address.
-    pub client_ip: String,
-    /// `http://<host><path>[?<query>]`.
-    pub url: String,
+    pub(crate) client_ip: String,
     /// `x-fc-base-path`, or empty.
-    pub base_path: String,
+    pub(crate) base_path: String,
 }
 
 impl RequestLine {
     /// Reads the request line and the platform's HTTP headers.
     pub(crate) fn from_parts(parts: &Parts, peer: Option<IpAddr>) -> Self {
-        let path = parts.uri.path().to_string();
-        let query = parts.uri.query().unwrap_or_default().to_string();
         let header = |name: &str| {
             parts
                 .headers
@@ -68,47 +59,54 @@ impl RequestLine {
                 .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
                 .filter(|v| !v.is_empty())
         };
-        let host = parts
-            .uri
-            .authority()
-            .map(|a| a.to_string())
-            .or_else(|| header(HOST.as_str()))
-            .unwrap_or_else(|| "localhost".to_string());
-        let url = match query.as_str() {
-            "" => format!("http://{host}{path}"),
-            query => format!("http://{host}{path}?{query}"),
-        };
         RequestLine {
             method: parts.method.as_str().to_string(),
-            queries: parse_query(&query),
+            target: parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| "/".to_string(), |target| target.as_str().to_string()),
             client_ip: header(CLIENT_IP)
                 .or_else(|| peer.map(|ip| ip.to_string()))
                 .unwrap_or_default(),
             base_path: header(BASE_PATH).unwrap_or_default(),
-            url,
-            path,
-            query,
         }
     }
 }
 
-/// Decodes a query string into pairs (percent-decoding, `+` as space), keeping
-/// order and repeated keys.
-pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
-    form_urlencoded::parse(query.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
+/// The request headers an `fc:runtime/http-handler` guest sees, as one block of
+/// `name: value\n` lines: in the order received, names in lower case, without `x-fc-*`
+/// (those are the context) and hop-by-hop headers.
+pub(crate) fn guest_header_block(headers: &HeaderMap) -> Vec<u8> {
+    let mut block = Vec::with_capacity(super::limits::header_bytes(headers) + 3 * headers.len());
+    for (name, value) in headers {
+        if is_fc_header(name.as_str()) || is_stripped_request_header(name) {
+            continue;
+        }
+        block.extend_from_slice(name.as_str().as_bytes());
+        block.extend_from_slice(b": ");
+        block.extend_from_slice(value.as_bytes());
+        block.push(b'\n');
+    }
+    block
 }
 
-/// The request headers an `fc:runtime/http-handler` guest sees: in order received,
-/// names lower-case, without `x-fc-*` (those are the context) and hop-by-hop headers.
-pub(crate) fn guest_request_headers(headers: &HeaderMap) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .filter(|(name, _)| !is_fc_header(name.as_str()) && !is_stripped_request_header(name))
-        .map(|(name, value)| {
-            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-            (name.as_str().to_string(), value)
+/// One header of a block: name and value, as the guest wrote them.
+type HeaderLine<'a> = (&'a [u8], &'a [u8]);
+
+/// The headers of a guest's `name: value\n` block (a line without a colon is
+/// invalid).
+fn parse_header_block(block: &[u8]) -> Result<Vec<HeaderLine<'_>>, BadResponse> {
+    block
+        .split(|&b| b == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let colon = line
+                .iter()
+                .position(|&b| b == b':')
+                .ok_or_else(|| BadResponse::Header(String::from_utf8_lossy(line).into_owned()))?;
+            let value = &line[colon + 1..];
+            Ok((&line[..colon], value.strip_prefix(b" ").unwrap_or(value)))
         })
         .collect()
 }
@@ -144,31 +142,33 @@ pub enum BadResponse {
     Missing,
 }
 
-/// Turns the guest's status and headers into the response's, dropping what the
+/// Turns the guest's status and header block into the response's, dropping what the
 /// platform drops. Returns the names it dropped (for a debug line).
 pub(crate) fn response_head(
     status: u16,
-    guest_headers: &[(String, String)],
+    block: &[u8],
     max_header_bytes: usize,
 ) -> Result<(StatusCode, HeaderMap, Vec<String>), BadResponse> {
     let status = StatusCode::from_u16(status).map_err(|_| BadResponse::Status(status))?;
-    let size: usize = guest_headers.iter().map(|(n, v)| n.len() + v.len()).sum();
+    let lines = parse_header_block(block)?;
+    let size: usize = lines.iter().map(|(n, v)| n.len() + v.len()).sum();
     if size > max_header_bytes {
         return Err(BadResponse::HeadersTooLarge {
             size,
             limit: max_header_bytes,
         });
     }
-    let mut headers = HeaderMap::with_capacity(guest_headers.len());
+    let mut headers = HeaderMap::with_capacity(lines.len());
     let mut dropped = Vec::new();
-    for (name, value) in guest_headers {
-        if is_dropped_response_header(name) {
-            dropped.push(name.clone());
+    for (name, value) in lines {
+        let text = String::from_utf8_lossy(name);
+        if is_dropped_response_header(&text) {
+            dropped.push(text.into_owned());
             continue;
         }
-        let name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| BadResponse::Header(name.clone()))?;
-        let value = HeaderValue::from_str(value)
+        let name =
+            HeaderName::from_bytes(name).map_err(|_| BadResponse::Header(text.to_string()))?;
+        let value = HeaderValue::from_bytes(value)
             .map_err(|_| BadResponse::Header(name.as_str().to_string()))?;
         headers.append(name, value);
     }
@@ -212,29 +212,13 @@ mod tests {
     }
 
     #[test]
-    fn request_line_reads_path_query_url_and_ip() {
+    fn request_line_reads_target_and_ip() {
         let line = RequestLine::from_parts(
-            &parts(
-                "/a/b%20c?x=1&x=2&y=h%C3%A9+llo",
-                &[("host", "example.com:9000")],
-            ),
+            &parts("/a/b%20c?x=1&x=2", &[("host", "example.com:9000")]),
             Some("10.0.0.7".parse().unwrap()),
         );
         assert_eq!(line.method, "GET");
-        assert_eq!(line.path, "/a/b%20c");
-        assert_eq!(line.query, "x=1&x=2&y=h%C3%A9+llo");
-        assert_eq!(
-            line.queries,
-            [
-                ("x".into(), "1".into()),
-                ("x".into(), "2".into()),
-                ("y".into(), "hé llo".into())
-            ]
-        );
-        assert_eq!(
-            line.url,
-            "http://example.com:9000/a/b%20c?x=1&x=2&y=h%C3%A9+llo"
-        );
+        assert_eq!(line.target, "/a/b%20c?x=1&x=2");
         assert_eq!(line.client_ip, "10.0.0.7");
         assert_eq!(line.base_path, "");
     }
@@ -253,11 +237,10 @@ mod tests {
         );
         assert_eq!(line.client_ip, "203.0.113.7");
         assert_eq!(line.base_path, "/2016-08-15/proxy/svc/fn/");
-        assert_eq!(line.url, "http://localhost/2016-08-15/proxy/svc/fn/hello");
     }
 
     #[test]
-    fn guest_headers_lose_fc_and_hop_by_hop_headers() {
+    fn the_guest_header_block_loses_fc_and_hop_by_hop_headers() {
         let p = parts(
             "/",
             &[
@@ -270,12 +253,8 @@ mod tests {
             ],
         );
         assert_eq!(
-            guest_request_headers(&p.headers),
-            [
-                ("accept".into(), "a".into()),
-                ("x-custom".into(), "1".into()),
-                ("x-custom".into(), "2".into())
-            ]
+            guest_header_block(&p.headers),
+            b"accept: a\nx-custom: 1\nx-custom: 2\n"
         );
     }
 
@@ -298,35 +277,34 @@ mod tests {
 
     #[test]
     fn response_head_filters_and_validates() {
-        let headers = vec![
-            ("content-type".to_string(), "text/plain".to_string()),
-            ("server".to_string(), "guest".to_string()),
-            ("x-fc-status".to_string(), "404".to_string()),
-        ];
-        let (status, map, dropped) = response_head(201, &headers, 8192).unwrap();
+        let block = b"content-type: text/plain\nserver: guest\nx-fc-status: 404\n";
+        let (status, map, dropped) = response_head(201, block, 8192).unwrap();
         assert_eq!(status, 201);
         assert_eq!(map["content-type"], "text/plain");
         assert_eq!(map["x-fc-status"], "404");
         assert!(map.get("server").is_none());
         assert_eq!(dropped, ["server"]);
         assert_eq!(
-            response_head(1000, &[], 8192).unwrap_err(),
+            response_head(1000, b"", 8192).unwrap_err(),
             BadResponse::Status(1000)
         );
-        let bad = vec![("bad name".to_string(), "v".to_string())];
         assert!(matches!(
-            response_head(200, &bad, 8192),
+            response_head(200, b"bad name: v\n", 8192),
+            Err(BadResponse::Header(_))
+        ));
+        assert!(matches!(
+            response_head(200, b"no colon\n", 8192),
             Err(BadResponse::Header(_))
         ));
     }
 
     #[test]
     fn response_header_limit_is_inclusive() {
-        let at = vec![("x-big".to_string(), "v".repeat(8192 - 5))];
-        assert!(response_head(200, &at, 8192).is_ok());
-        let over = vec![("x-big".to_string(), "v".repeat(8193 - 5))];
+        let at = format!("x-big: {}\n", "v".repeat(8192 - 5));
+        assert!(response_head(200, at.as_bytes(), 8192).is_ok());
+        let over = format!("x-big: {}\n", "v".repeat(8193 - 5));
         assert_eq!(
-            response_head(200, &over, 8192).unwrap_err(),
+            response_head(200, over.as_bytes(), 8192).unwrap_err(),
             BadResponse::HeadersTooLarge {
                 size: 8193,
                 limit: 8192

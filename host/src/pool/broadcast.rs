@@ -22,7 +22,7 @@ impl Pool {
     pub(crate) async fn broadcast(
         self: &Arc<Self>,
         phase: Phase,
-        ctx: &Context,
+        ctx: &Arc<Context>,
         wants_tail: bool,
     ) -> Outcome {
         let mut frame = Frame::start(&self.config.sink, phase, &ctx.request_id, wants_tail);
@@ -62,7 +62,7 @@ impl Pool {
         &self,
         instance: &mut Instance,
         phase: Phase,
-        ctx: &Context,
+        ctx: &Arc<Context>,
         deadline: Instant,
         frame: &mut Frame,
     ) -> Result<(), HostError> {

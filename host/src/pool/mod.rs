@@ -48,6 +48,9 @@ pub(crate) struct PoolConfig {
     pub(crate) max_instances: usize,
     /// Where the FC log goes.
     pub(crate) sink: LogSink,
+    /// Whether the initializer runs before the first call by itself (when the module
+    /// has one), as the platform calls `/initialize` first on FC.
+    pub(crate) auto_initialize: bool,
 }
 
 /// One loaded module and its idle instances.
@@ -71,6 +74,8 @@ pub(crate) struct Pool {
     config: PoolConfig,
     permits: Arc<Semaphore>,
     initializer: Mutex<Option<Arc<Context>>>,
+    /// Held while the initializer runs by itself, so concurrent first calls run it once.
+    auto_initializing: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Pool {
@@ -90,6 +95,7 @@ impl Pool {
             permits: Arc::new(Semaphore::new(config.max_instances)),
             config,
             initializer: Mutex::new(None),
+            auto_initializing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -113,8 +119,8 @@ impl Pool {
         lock(&self.initializer).clone()
     }
 
-    fn remember_initializer(&self, ctx: &Context) {
-        lock(&self.initializer).get_or_insert_with(|| Arc::new(ctx.clone()));
+    fn remember_initializer(&self, ctx: &Arc<Context>) {
+        lock(&self.initializer).get_or_insert_with(|| Arc::clone(ctx));
     }
 
     /// Makes `module` current once one instance of it works: instantiated and, when
@@ -168,7 +174,7 @@ impl Pool {
         if instance.is_stopped() {
             return;
         }
-        let ctx = Context::local();
+        let ctx = Arc::new(Context::local());
         let frame = Frame::start(&self.config.sink, Phase::PreStop, &ctx.request_id, false);
         instance.log().begin_call(&ctx.request_id);
         let budget = self.config.policy.budget(Phase::PreStop, &ctx);

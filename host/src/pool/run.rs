@@ -36,6 +36,11 @@ impl Pool {
         if call.phase.is_hook() {
             return self.broadcast(call.phase, &call.ctx, call.wants_tail).await;
         }
+        if let Err(error) = self.initialize_first(call.phase, &call.ctx).await {
+            let sink = &self.config.sink;
+            let frame = Frame::start(sink, call.phase, &call.ctx.request_id, call.wants_tail);
+            return frame.finish(Err(error));
+        }
         let sink = &self.config.sink;
         let frame = Frame::start(sink, call.phase, &call.ctx.request_id, call.wants_tail);
         let lease = match self.checkout(&call.ctx).await {
@@ -51,7 +56,36 @@ impl Pool {
         }
     }
 
-    async fn checkout(self: &Arc<Self>, ctx: &Context) -> Result<Lease, HostError> {
+    /// Runs the initializer before the first call, as the platform would have (when
+    /// `auto_initialize` is on and the module has one); in a frame of its own, with the
+    /// call's context and a request id of its own. A failure fails the call, and the
+    /// next call tries again.
+    async fn initialize_first(
+        self: &Arc<Self>,
+        phase: Phase,
+        ctx: &Arc<Context>,
+    ) -> Result<(), HostError> {
+        let wanted = self.config.auto_initialize
+            && matches!(phase, Phase::Invoke | Phase::HttpInvoke)
+            && self.remembered_initializer().is_none()
+            && self.module().exports().has_lifecycle();
+        if !wanted {
+            return Ok(());
+        }
+        let _one = self.auto_initializing.lock().await;
+        if self.remembered_initializer().is_some() {
+            return Ok(());
+        }
+        let mut ctx = Context::clone(ctx);
+        ctx.request_id.push_str("-initialize");
+        let initialize = Call::lifecycle(Phase::Initialize, ctx);
+        Box::pin(Arc::clone(self).run(initialize))
+            .await
+            .result
+            .map(drop)
+    }
+
+    async fn checkout(self: &Arc<Self>, ctx: &Arc<Context>) -> Result<Lease, HostError> {
         let permit = self.permit().await?;
         self.lease(permit, &ctx.request_id).await
     }
@@ -60,7 +94,7 @@ impl Pool {
         &self,
         mut lease: Lease,
         mut frame: Frame,
-        ctx: &Context,
+        ctx: &Arc<Context>,
         body: RequestBody,
         budget: Budget,
     ) -> Outcome {
@@ -80,7 +114,7 @@ impl Pool {
         &self,
         mut lease: Lease,
         mut frame: Frame,
-        ctx: &Context,
+        ctx: &Arc<Context>,
         budget: Budget,
     ) -> Outcome {
         let instance = lease.instance();
@@ -102,7 +136,7 @@ impl Pool {
         &self,
         mut lease: Lease,
         mut frame: Frame,
-        ctx: &Context,
+        ctx: &Arc<Context>,
         parts: Parts,
         body: RequestBody,
         budget: Budget,

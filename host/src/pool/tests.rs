@@ -23,6 +23,7 @@ fn pool_of(module: &str, engine: &WasmEngine) -> (Arc<Pool>, Arc<std::sync::Mute
         limits: crate::fc::limits::Limits::default(),
         max_instances: 4,
         sink,
+        auto_initialize: false,
     };
     (Arc::new(Pool::new(module, config)), log)
 }
@@ -33,6 +34,7 @@ fn engine() -> WasmEngine {
 
 fn call(path: &str, body: &str) -> Call {
     let request = http::Request::post(path)
+        .header("x-fc-function-initializer", "platform")
         .body(Full::new(Bytes::from(body.to_string())))
         .unwrap();
     Call::from_request(request, &crate::fc::limits::Limits::default()).unwrap()
@@ -127,7 +129,7 @@ async fn a_hook_runs_once_on_every_idle_instance() {
     let engine = engine();
     let (pool, log) = pool_of(test_guests::MISBEHAVE, &engine);
     let _ = tokio::join!(invoke(&pool, "sleep:100"), invoke(&pool, "sleep:100"));
-    let ctx = crate::fc::Context::local();
+    let ctx = Arc::new(crate::fc::Context::local());
     let outcome = pool.broadcast(Phase::PreStop, &ctx, false).await;
     assert!(outcome.result.is_ok());
     assert_eq!(log_text(&log).matches("[INFO]  pre-stop ").count(), 2);

@@ -51,6 +51,8 @@ pub(crate) struct Grants {
     pub(crate) allow_listen: bool,
     /// The host's own listening port, which a guest may never bind.
     pub(crate) host_port: Option<u16>,
+    /// FC's id of this instance (`FC_INSTANCE_ID`), or empty.
+    pub(crate) instance_id: Arc<str>,
 }
 
 /// The environment a guest sees: `vars` without `bootstrap`'s settings and `withheld`.

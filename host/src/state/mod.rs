@@ -45,6 +45,8 @@ pub(crate) struct HostState {
     pub(crate) net: NetPolicy,
     /// Whether it may listen on a TCP socket.
     pub(crate) allow_listen: bool,
+    /// FC's id of this instance, as the context tells guests.
+    pub(crate) instance_id: Arc<str>,
     pub(crate) log: GuestLog,
     _tmp: TmpDir,
 }
@@ -94,6 +96,7 @@ impl HostState {
             quota: Arc::clone(&grants.quota),
             net: grants.net.clone(),
             allow_listen: grants.allow_listen,
+            instance_id: Arc::clone(&grants.instance_id),
             log,
             _tmp: tmp,
         })
@@ -122,8 +125,9 @@ impl WasiHttpView for HostState {
 impl types::Host for HostState {}
 
 impl log::Host for HostState {
-    fn log(&mut self, level: Level, message: String) {
+    fn log(&mut self, level: Level, message: String) -> wasmtime::Result<()> {
         self.log.write_record(level_name(level), message.as_bytes());
+        Ok(())
     }
 }
 

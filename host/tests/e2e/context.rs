@@ -26,6 +26,18 @@ const ALL_HEADERS: &[(&str, &str)] = &[
     ("x-fc-region", "cn-shanghai"),
     ("x-fc-account-id", "1234567890123456"),
     ("x-fc-retry-count", "3"),
+    (
+        "x-fc-tracing-opentracing-span-context",
+        "124ed43254b54966:124ed43254b54966:0:1",
+    ),
+    (
+        "x-fc-tracing-opentracing-span-baggages",
+        "eyJrZXkiOiJ2YWx1ZSJ9",
+    ),
+    (
+        "x-fc-tracing-jaeger-endpoint",
+        "http://tracing-analysis-dc-hz.aliyuncs.com/adapt_x/api/traces",
+    ),
 ];
 
 fn expected_context() -> serde_json::Value {
@@ -38,7 +50,13 @@ fn expected_context() -> serde_json::Value {
                     "qualifier": "LATEST", "versionId": "1"},
         "region": "cn-shanghai",
         "accountId": "1234567890123456",
-        "retryCount": 3
+        "retryCount": 3,
+        "instanceId": "",
+        "tracing": {
+            "openTracingSpanContext": "124ed43254b54966:124ed43254b54966:0:1",
+            "openTracingSpanBaggages": {"key": "value"},
+            "jaegerEndpoint": "http://tracing-analysis-dc-hz.aliyuncs.com/adapt_x/api/traces"
+        }
     })
 }
 
@@ -106,7 +124,9 @@ async fn only_a_request_id_gives_empty_fields_and_defaults() {
             "service": {"name": "", "logProject": "", "logStore": "", "qualifier": "", "versionId": ""},
             "region": "",
             "accountId": "",
-            "retryCount": 0
+            "retryCount": 0,
+            "instanceId": "",
+            "tracing": {"openTracingSpanContext": "", "openTracingSpanBaggages": {}, "jaegerEndpoint": ""}
         })
     );
 }
@@ -147,4 +167,13 @@ async fn a_missing_request_id_is_generated() {
     let ctx = context_for(&host, &[]).await;
     let id = ctx["requestId"].as_str().unwrap();
     assert!(id.starts_with("local-"), "{id}");
+}
+
+#[tokio::test]
+async fn the_instance_id_comes_from_fc_instance_id() {
+    let host = InProcess::start_with(guests::CONTEXT, |args| {
+        args.call.fc_instance_id = Some("c-6735b0c7-1234".into());
+    });
+    let ctx = context_for(&host, &[]).await;
+    assert_eq!(ctx["instanceId"], "c-6735b0c7-1234");
 }

@@ -34,7 +34,7 @@ async fn panic_is_a_trap_with_message_and_backtrace_then_recovers() {
         frames.iter().any(|f| f
             .as_str()
             .unwrap()
-            .contains("fc:runtime/event-handler@0.1.0#handle")),
+            .contains("fc:runtime/event-handler@0.2.0#handle")),
         "{frames:?}"
     );
     let next = host.invoke("fine").await;

@@ -38,11 +38,17 @@ async fn second_initialize_does_not_run_the_initializer_again() {
 }
 
 #[tokio::test]
-async fn invoke_before_initialize_sees_no_initializer_state() {
+async fn without_initialize_the_sdk_builds_the_state_before_the_first_call() {
     let host = InProcess::start(guests::COUNTER);
-    let response = host.invoke("").await;
-    assert_eq!(response.status(), 404);
-    assert_eq!(json(&response)["errorType"], "NotInitialized");
+    assert_eq!(text(&host.invoke("").await), "1");
+    assert_eq!(text(&host.invoke("").await), "2");
+    assert!(
+        !host.log().contains("FC Initialize"),
+        "the host ran no initializer: {}",
+        host.log()
+    );
+    assert_eq!(host.send(initialize("i")).await.status(), 200);
+    assert_eq!(text(&host.invoke("").await), "3", "the state is built once");
 }
 
 #[tokio::test]
@@ -55,7 +61,9 @@ async fn failed_initializer_returns_the_error_and_can_be_retried() {
         json(&response),
         serde_json::json!({"errorMessage": "initializer failed", "errorType": "InitError"})
     );
-    assert_eq!(text(&host.invoke("inits").await), "0");
+    // A call before the initializer succeeded runs it first, with its own context.
+    let failing = crate::support::invoke_with("inits", &[("x-fc-function-initializer", "fail")]);
+    assert_eq!(json(&host.send(failing).await)["errorType"], "InitError");
     assert_eq!(host.send(initialize("ok")).await.status(), 200);
     assert_eq!(text(&host.invoke("inits").await), "1");
 }
@@ -118,4 +126,57 @@ async fn initialize_on_a_guest_without_lifecycle_is_a_no_op() {
     let response = host.send(initialize("x")).await;
     assert_eq!(response.status(), 200);
     assert_eq!(text(&host.invoke("still works").await), "still works");
+}
+
+#[tokio::test]
+async fn locally_the_initializer_runs_before_the_first_call_by_itself() {
+    let host = InProcess::start_with(guests::COUNTER, |args| {
+        args.call.initializer = host::Initializer::Auto;
+    });
+    let first = host
+        .send(crate::support::invoke_with(
+            "",
+            &[("x-fc-request-id", "first")],
+        ))
+        .await;
+    assert_eq!(text(&first), "1", "the counter was initialized first");
+    assert_eq!(text(&host.invoke("").await), "2");
+    let log = host.log();
+    assert!(
+        log.starts_with("FC Initialize Start RequestId: first-initialize\n"),
+        "{log}"
+    );
+    assert_eq!(log.matches("FC Initialize Start").count(), 1, "{log}");
+    assert_eq!(host.send(initialize("i")).await.status(), 200);
+    assert_eq!(
+        text(&host.invoke("").await),
+        "3",
+        "a later /initialize runs nothing"
+    );
+}
+
+#[tokio::test]
+async fn on_fc_the_initializer_waits_for_initialize() {
+    let host = InProcess::start_with(guests::COUNTER, |args| {
+        args.call.initializer = host::Initializer::Auto;
+        args.call.fc_instance_id = Some("c-6735b0c7-1234".into());
+    });
+    assert_eq!(text(&host.invoke("").await), "1");
+    assert!(!host.log().contains("FC Initialize"), "{}", host.log());
+}
+
+#[tokio::test]
+async fn a_failing_automatic_initializer_fails_the_call_and_is_tried_again() {
+    let host = InProcess::start_with(guests::MISBEHAVE, |args| {
+        args.call.initializer = host::Initializer::On;
+    });
+    let failing = crate::support::invoke_with("inits", &[("x-fc-function-initializer", "fail")]);
+    let response = host.send(failing).await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(json(&response)["errorType"], "InitError");
+    assert_eq!(
+        text(&host.invoke("inits").await),
+        "1",
+        "tried again, and it worked"
+    );
 }

@@ -65,8 +65,12 @@ async fn wait_for(host: &Served, version: &str) {
     }
 }
 
+/// `/initialize` with the initializer string the version guests count.
 fn initialize() -> Request<Full<Bytes>> {
-    fc_request("/initialize").body(empty()).unwrap()
+    fc_request("/initialize")
+        .header("x-fc-function-initializer", "platform")
+        .body(empty())
+        .unwrap()
 }
 
 #[tokio::test]

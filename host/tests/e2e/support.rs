@@ -18,10 +18,19 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
-/// The settings `bootstrap` would get from no flags, but on 127.0.0.1 and a free port.
+/// The settings `bootstrap` gets on FC, but on 127.0.0.1 and a free port: the
+/// initializer runs only when `/initialize` is called, as the platform does.
 pub(crate) fn default_args(module: &str) -> host::ServeArgs {
     use clap::Parser as _;
-    let cli = host::Cli::parse_from(["bootstrap", "--port", "0", "--module", module]);
+    let cli = host::Cli::parse_from([
+        "bootstrap",
+        "--port",
+        "0",
+        "--module",
+        module,
+        "--initializer",
+        "off",
+    ]);
     host::ServeArgs {
         listen: Ipv4Addr::LOCALHOST.into(),
         ..cli.serve

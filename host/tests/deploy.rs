@@ -1,0 +1,172 @@
+//! The deploy files are what the platforms accept: `deploy/s.yaml` against the
+//! Serverless Devs `fc3` component's schema, `deploy/knative.yaml` against Knative
+//! Serving's `Service` schema (both committed in `deploy/schemas/`, with their source),
+//! plus the rules those schemas leave to the platform.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+fn deploy(file: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../deploy")
+        .join(file)
+}
+
+fn yaml(file: &str) -> Value {
+    let text = std::fs::read_to_string(deploy(file)).unwrap();
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+/// Validates `instance` against the schema in `deploy/schemas/<schema>`; the errors.
+fn schema_errors(schema: &str, instance: &Value) -> Vec<String> {
+    let path = deploy(&format!("schemas/{schema}"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let document: Value = serde_json::from_str(&text).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler
+        .add_resource("urn:schema", document)
+        .expect("a schema document");
+    let index = compiler
+        .compile("urn:schema", &mut schemas)
+        .unwrap_or_else(|e| panic!("{schema} does not compile: {e}"));
+    match schemas.validate(instance, index) {
+        Ok(()) => Vec::new(),
+        Err(error) => vec![format!("{error:#}")],
+    }
+}
+
+/// The resources of an s.yaml served by the `fc3` component.
+fn fc3_props(syaml: &Value) -> Vec<(String, Value)> {
+    syaml["resources"]
+        .as_object()
+        .expect("resources")
+        .iter()
+        .filter(|(_, resource)| resource["component"] == "fc3")
+        .map(|(name, resource)| (name.clone(), resource["props"].clone()))
+        .collect()
+}
+
+/// What FC itself refuses or what bootstrap needs that the schema does not say.
+fn fc_rule_errors(props: &Value) -> Vec<String> {
+    let mut errors = Vec::new();
+    if let Some(env) = props["environmentVariables"].as_object() {
+        for name in env.keys().filter(|name| name.starts_with("FC_")) {
+            errors.push(format!(
+                "FC reserves the FC_ prefix: `{name}` cannot be set"
+            ));
+        }
+    }
+    let runtime = props["runtime"].as_str().unwrap_or_default();
+    if runtime.starts_with("custom.") {
+        let command = &props["customRuntimeConfig"]["command"];
+        if command[0] != "/code/bootstrap" {
+            errors.push(format!(
+                "the startup command is not /code/bootstrap: {command}"
+            ));
+        }
+        let args = props["customRuntimeConfig"]["args"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let instances = args
+            .iter()
+            .position(|arg| arg == "--max-instances")
+            .and_then(|at| args.get(at + 1))
+            .and_then(Value::as_str)
+            .and_then(|n| n.parse::<u64>().ok());
+        if instances != props["instanceConcurrency"].as_u64() {
+            errors.push("--max-instances differs from instanceConcurrency".into());
+        }
+    }
+    if props["instanceLifecycleConfig"].get("preFreeze").is_some() {
+        errors.push("FC 3.0 has no PreFreeze hook".into());
+    }
+    errors
+}
+
+#[test]
+fn every_function_of_s_yaml_fits_the_fc3_schema_and_fcs_rules() {
+    let syaml = yaml("s.yaml");
+    assert_eq!(syaml["edition"], "3.0.0");
+    let functions = fc3_props(&syaml);
+    assert_eq!(functions.len(), 2);
+    for (name, props) in functions {
+        let errors = [
+            schema_errors("fc3-props.schema.json", &props),
+            fc_rule_errors(&props),
+        ]
+        .concat();
+        assert!(errors.is_empty(), "{name}: {errors:#?}");
+    }
+}
+
+#[test]
+fn the_checks_catch_what_fc_would_refuse() {
+    let syaml = yaml("s.yaml");
+    let (_, mut props) = fc3_props(&syaml).remove(0);
+    props["runtime"] = "custom.debian13".into();
+    assert!(!schema_errors("fc3-props.schema.json", &props).is_empty());
+    let (_, mut props) = fc3_props(&syaml).remove(0);
+    props["environmentVariables"] = serde_json::json!({"FC_WASM_MAX_INSTANCES": "1"});
+    props["instanceConcurrency"] = 4.into();
+    props["instanceLifecycleConfig"]["preFreeze"] = serde_json::json!({"handler": "x"});
+    assert_eq!(
+        fc_rule_errors(&props).len(),
+        3,
+        "{:?}",
+        fc_rule_errors(&props)
+    );
+}
+
+/// Knative's admission webhook: reserved container ports and environment variables.
+fn knative_rule_errors(service: &Value) -> Vec<String> {
+    const RESERVED_PORTS: [u64; 6] = [8012, 8013, 8022, 9090, 9091, 8008];
+    const RESERVED_ENV: [&str; 4] = ["PORT", "K_SERVICE", "K_CONFIGURATION", "K_REVISION"];
+    let spec = &service["spec"]["template"]["spec"];
+    let mut errors = Vec::new();
+    for container in spec["containers"].as_array().into_iter().flatten() {
+        for port in container["ports"].as_array().into_iter().flatten() {
+            if RESERVED_PORTS.contains(&port["containerPort"].as_u64().unwrap_or(0)) {
+                errors.push(format!("reserved port {}", port["containerPort"]));
+            }
+        }
+        for var in container["env"].as_array().into_iter().flatten() {
+            let name = var["name"].as_str().unwrap_or_default();
+            if RESERVED_ENV.contains(&name) || name.starts_with("FC_WASM_") {
+                errors.push(format!(
+                    "environment variable `{name}` is reserved or not read"
+                ));
+            }
+        }
+    }
+    errors
+}
+
+#[test]
+fn the_knative_service_fits_the_serving_schema_and_its_webhook() {
+    let service = yaml("knative.yaml");
+    assert_eq!(service["apiVersion"], "serving.knative.dev/v1");
+    assert_eq!(service["kind"], "Service");
+    let errors = [
+        schema_errors("knative-service.schema.json", &service),
+        knative_rule_errors(&service),
+    ]
+    .concat();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let spec = &service["spec"]["template"]["spec"];
+    let env = spec["containers"][0]["env"].as_array().unwrap();
+    let instances = env
+        .iter()
+        .find(|v| v["name"] == "BOOTSTRAP_MAX_INSTANCES")
+        .unwrap();
+    assert_eq!(
+        instances["value"].as_str().unwrap().parse::<u64>().unwrap(),
+        spec["containerConcurrency"].as_u64().unwrap(),
+        "the instance count matches the container concurrency"
+    );
+    let mut broken = service.clone();
+    broken["spec"]["template"]["spec"]["containerConcurrency"] = "many".into();
+    assert!(!schema_errors("knative-service.schema.json", &broken).is_empty());
+}
