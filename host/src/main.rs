@@ -3,6 +3,11 @@
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
+/// mimalloc, not the C library's allocator: musl's (the static build's) is several
+/// times slower under concurrent calls, and glibc's no faster (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     start_logging();
     match host::Cli::load().and_then(host::run) {

@@ -301,6 +301,88 @@ fn package_writes_what_fc_starts_and_it_serves_with_no_flags() {
 }
 
 #[test]
+fn package_ships_a_checked_config_file_that_the_unpacked_bootstrap_reads() {
+    let dir = scratch_dir("package-config");
+    let zip_path = dir.join("code.zip");
+    let zip = zip_path.display().to_string();
+    let config = dir.join("settings.toml");
+    std::fs::write(&config, "max-body-bytes = 10\n").unwrap();
+    let config = config.display().to_string();
+    let args = [
+        "package",
+        "--module",
+        guests::ECHO,
+        "--no-precompile",
+        "-o",
+        &zip,
+        "--with-config",
+        &config,
+    ];
+    let (ok, _, stderr) = bootstrap(&args, b"");
+    assert!(ok, "{stderr}");
+    let code = dir.join("code");
+    zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap())
+        .unwrap()
+        .extract(&code)
+        .unwrap();
+    assert!(code.join("bootstrap.toml").is_file());
+    let host = Bootstrap::spawn_exe(&code.join("bootstrap"), |c| {
+        c.env("FC_SERVER_PORT", "0").current_dir(&code);
+    });
+    assert_eq!(host.invoke("0123456789").1, "0123456789");
+    let (status, body) = host.invoke("0123456789+");
+    assert!(status.contains("400"), "{status} {body}");
+
+    for bad in ["max-body-bytes = \"many\"\n", "no-such-setting = 1\n"] {
+        std::fs::write(&config, bad).unwrap();
+        let (ok, _, stderr) = bootstrap(&args, b"");
+        assert!(!ok, "{bad}");
+        assert!(stderr.contains("settings.toml"), "{stderr}");
+    }
+}
+
+#[test]
+fn package_ships_only_a_static_bootstrap_unless_told_otherwise() {
+    let dir = scratch_dir("package-dynamic");
+    let zip = dir.join("code.zip").display().to_string();
+    // Debian's /bin/sh is a dynamically linked x86_64 executable.
+    let args = [
+        "package",
+        "--module",
+        guests::ECHO,
+        "--bootstrap",
+        "/bin/sh",
+        "-o",
+        &zip,
+    ];
+    let (ok, _, stderr) = bootstrap(&args, b"");
+    assert!(!ok);
+    assert!(stderr.contains("is dynamically linked"), "{stderr}");
+    assert!(stderr.contains("--allow-dynamic"), "{stderr}");
+    assert!(!dir.join("code.zip").exists(), "nothing is written");
+
+    let (ok, _, stderr) = bootstrap(
+        &[&args[..], &["--allow-dynamic", "--no-precompile"]].concat(),
+        b"",
+    );
+    assert!(ok, "{stderr}");
+    let (ok, _, stderr) = bootstrap(
+        &[
+            "package",
+            "--module",
+            guests::ECHO,
+            "--bootstrap",
+            guests::ECHO,
+            "-o",
+            &zip,
+        ],
+        b"",
+    );
+    assert!(!ok);
+    assert!(stderr.contains("not a Linux executable"), "{stderr}");
+}
+
+#[test]
 fn sighup_reloads_the_module() {
     let dir = scratch_dir("sighup");
     let module = module_in(&dir, guests::VERSION_A);

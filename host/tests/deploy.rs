@@ -170,3 +170,69 @@ fn the_knative_service_fits_the_serving_schema_and_its_webhook() {
     broken["spec"]["template"]["spec"]["containerConcurrency"] = "many".into();
     assert!(!schema_errors("knative-service.schema.json", &broken).is_empty());
 }
+
+/// The stages of a Dockerfile: each `FROM` line and the instructions after it, with
+/// `\`-continued lines joined.
+fn dockerfile_stages(text: &str) -> Vec<(String, Vec<String>)> {
+    let joined = text.replace("\\\n", " ");
+    let mut stages: Vec<(String, Vec<String>)> = Vec::new();
+    for line in joined.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        match line.strip_prefix("FROM ") {
+            Some(image) => stages.push((image.to_string(), Vec::new())),
+            None => stages
+                .last_mut()
+                .expect("FROM first")
+                .1
+                .push(line.to_string()),
+        }
+    }
+    stages
+}
+
+#[test]
+fn the_dockerfile_ships_the_static_build_in_an_empty_image() {
+    let text = std::fs::read_to_string(deploy("Dockerfile")).unwrap();
+    let stages = dockerfile_stages(&text);
+    let [(builder, build), (image, run)] = &stages[..] else {
+        panic!("two stages: {stages:?}")
+    };
+    assert!(
+        builder.starts_with("rust:1.95") && builder.ends_with(" AS build"),
+        "{builder}"
+    );
+    let script = build.iter().find(|l| l.starts_with("RUN ")).expect("a RUN");
+    // The build stage copies the executable from where this build put the one under test.
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let built = Path::new(env!("CARGO_BIN_EXE_bootstrap"))
+        .strip_prefix(workspace)
+        .expect("bootstrap is built in the workspace");
+    assert!(
+        script.contains(&format!("cp {} /out/code/bootstrap", built.display())),
+        "the Dockerfile copies another path than {}: {script}",
+        built.display()
+    );
+    assert!(script.contains("x86_64-unknown-linux-musl"), "{script}");
+    assert!(
+        script.contains("cargo build --release --locked -p host"),
+        "{script}"
+    );
+    assert!(
+        script.contains("chmod 1777 /out/tmp"),
+        "instances need a /tmp: {script}"
+    );
+    assert!(
+        script.contains("bootstrap compile /out/code/handler.wasm"),
+        "{script}"
+    );
+    assert_eq!(image, "scratch");
+    for expected in [
+        "COPY --from=build /out/ /",
+        "USER 65534:65534",
+        "ENTRYPOINT [\"/code/bootstrap\"]",
+    ] {
+        assert!(run.iter().any(|l| l == expected), "{expected}: {run:?}");
+    }
+}

@@ -3,5 +3,6 @@
 pub(crate) mod compile;
 mod events;
 pub(crate) mod invoke;
+mod linkage;
 pub(crate) mod new;
 pub(crate) mod package;

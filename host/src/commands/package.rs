@@ -1,16 +1,20 @@
 //! `bootstrap package`: write `code.zip` for an FC custom runtime. At the zip's root:
-//! the `bootstrap` executable (mode 0755, what the platform starts), `handler.wasm` and,
-//! unless left out, `handler.cwasm` (its precompiled form, mapped at start). Started
-//! from the unpacked folder with no flags, `bootstrap` finds the module beside itself.
+//! the `bootstrap` executable (mode 0755, what the platform starts), `handler.wasm`,
+//! with `--with-config` a `bootstrap.toml`, and unless left out `handler.cwasm` (the
+//! module's precompiled form, mapped at start). Started from the unpacked folder with
+//! no flags, `bootstrap` finds the module and the config file beside itself.
+//! The executable must be a static Linux x86_64 build, which every FC custom runtime
+//! can start (a dynamically linked one only with `--allow-dynamic`).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
 use clap::Args;
 use zip::write::SimpleFileOptions;
 
-use crate::config::{DEFAULT_MAX_INSTANCES, MODULE_FILE_NAME};
+use super::linkage::{Linkage, linkage};
+use crate::config::{CONFIG_FILE_NAME, DEFAULT_MAX_INSTANCES, MODULE_FILE_NAME};
 use crate::engine::WasmEngine;
 
 /// Arguments of `bootstrap package`.
@@ -28,10 +32,21 @@ pub struct PackageArgs {
     #[arg(long)]
     pub no_precompile: bool,
 
-    /// The `bootstrap` executable to package. It must run on FC's custom runtime
-    /// (Linux x86_64, glibc of Debian 10 or later). [default: this executable]
+    /// The `bootstrap` executable to package: a static Linux x86_64 build (this
+    /// repository's default), which runs on every FC custom runtime.
+    /// [default: this executable]
     #[arg(long)]
     pub bootstrap: Option<PathBuf>,
+
+    /// A `bootstrap.toml` to ship beside `bootstrap` (checked as `bootstrap` would read
+    /// it at start).
+    #[arg(long, value_name = "FILE")]
+    pub with_config: Option<PathBuf>,
+
+    /// Package a dynamically linked `bootstrap` all the same (it runs only on a runtime
+    /// with the glibc it was built against).
+    #[arg(long)]
+    pub allow_dynamic: bool,
 }
 
 /// Writes the zip.
@@ -40,10 +55,16 @@ pub(crate) fn run(args: &PackageArgs) -> anyhow::Result<()> {
         Some(path) => path.clone(),
         None => std::env::current_exe().context("cannot find this executable")?,
     };
+    let executable = read(&bootstrap)?;
+    check_runs_on_fc(&bootstrap, &executable, args.allow_dynamic)?;
     let mut entries = vec![
-        Entry::file("bootstrap", read(&bootstrap)?, 0o755),
+        Entry::file("bootstrap", executable, 0o755),
         Entry::file(MODULE_FILE_NAME, read(&args.module)?, 0o644),
     ];
+    if let Some(config) = &args.with_config {
+        check_config(config)?;
+        entries.push(Entry::file(CONFIG_FILE_NAME, read(config)?, 0o644));
+    }
     if !args.no_precompile {
         entries.push(Entry::file(
             "handler.cwasm",
@@ -54,6 +75,37 @@ pub(crate) fn run(args: &PackageArgs) -> anyhow::Result<()> {
     write_zip(&args.output, &entries)?;
     eprintln!("wrote `{}`", args.output.display());
     Ok(())
+}
+
+/// Refuses a config file `bootstrap` would refuse at start.
+fn check_config(file: &Path) -> anyhow::Result<()> {
+    let args = vec![std::ffi::OsString::from("bootstrap")];
+    match crate::config_file::parse(args, Some(file.to_path_buf()), &[])? {
+        Ok(_) => Ok(()),
+        Err(usage) => bail!("`{}` has a bad setting: {}", file.display(), usage.kind()),
+    }
+}
+
+/// Refuses an executable FC cannot start, and a dynamically linked one unless allowed.
+fn check_runs_on_fc(path: &Path, bytes: &[u8], allow_dynamic: bool) -> anyhow::Result<()> {
+    let shown = path.display();
+    match linkage(bytes) {
+        Err(why) => bail!(
+            "cannot package `{shown}`: {why}; pass --bootstrap <a static Linux x86_64 build of bootstrap>"
+        ),
+        Ok(Linkage::Static) => Ok(()),
+        Ok(Linkage::Dynamic(loader)) if allow_dynamic => {
+            tracing::warn!(
+                "packaging `{shown}`, dynamically linked ({loader}): it runs only where its glibc is"
+            );
+            Ok(())
+        }
+        Ok(Linkage::Dynamic(loader)) => bail!(
+            "`{shown}` is dynamically linked ({loader}), so it runs only on an FC runtime with the glibc it was \
+             built against: package a static build (`cargo build --release -p host`, x86_64-unknown-linux-musl) \
+             with --bootstrap, or pass --allow-dynamic"
+        ),
+    }
 }
 
 /// One file of the zip.

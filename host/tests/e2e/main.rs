@@ -18,3 +18,8 @@ mod sandbox;
 mod server;
 mod support;
 mod wasi_http;
+
+/// The allocator `bootstrap` itself runs with, so in-process calls cost what they cost
+/// in the executable (musl's own allocator is several times slower under threads).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
