@@ -9,6 +9,10 @@ use bytes::Bytes;
 use clap::Parser as _;
 use http_body_util::Full;
 
+/// `bootstrap`'s allocator, so the figure is the executable's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Calls per batch (`CALL_PATH_BATCH` overrides, e.g. for a run under callgrind).
 fn batch() -> u32 {
     std::env::var("CALL_PATH_BATCH")

@@ -6,6 +6,7 @@
 //! BENCHMARKS.md with the command, versions and machine.
 
 mod client;
+mod platform;
 mod report;
 mod scenarios;
 mod server;
@@ -18,7 +19,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Parser;
 
-use crate::report::Results;
+use crate::report::{ColdStarts, Results};
 use crate::scenarios::{Setup, cold_start, module_copy};
 
 /// Side-by-side benchmarks of bootstrap against a native baseline.
@@ -51,9 +52,11 @@ fn main() -> anyhow::Result<()> {
     let scratch = std::env::temp_dir().join(format!("bench-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)?;
     let (wasmtime, wasmtime_missing) = find_wasmtime(root, args.wasmtime.clone());
+    let target = root.join("target");
     let setup = Setup {
-        bootstrap: root.join("target/release/bootstrap"),
-        native: root.join("target/release/native-echo"),
+        bootstrap: target.join(STATIC).join("release/bootstrap"),
+        bootstrap_glibc: target.join(GLIBC).join("release/bootstrap"),
+        native: target.join(GLIBC).join("release/native-echo"),
         wasmtime,
         scratch: scratch.clone(),
         warmup: Duration::from_secs(args.warmup),
@@ -71,20 +74,25 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The target of the shipped, static `bootstrap` (the workspace's default).
+const STATIC: &str = "x86_64-unknown-linux-musl";
+/// The target of the glibc builds: the native baseline and bootstrap to compare with.
+const GLIBC: &str = "x86_64-unknown-linux-gnu";
+
 async fn run(setup: &Setup, wasmtime_missing: Option<String>) -> anyhow::Result<Results> {
     let throughput = setup.throughput()?;
-    let wasmtime_serve = setup.wasmtime_serve()?;
     eprintln!("measuring cold starts…");
     let wasm = module_copy(setup, "cold-wasm", test_guests::ECHO, false)?;
     let cwasm = module_copy(setup, "cold-cwasm", test_guests::ECHO, true)?;
-    let cold = (
-        cold_start(&setup.native("echo"), 10).await?,
-        cold_start(&setup.bootstrap(&wasm, &[])?, 10).await?,
-        cold_start(&setup.bootstrap(&cwasm, &[])?, 10).await?,
-    );
+    let glibc = setup.bootstrap_of(&setup.bootstrap_glibc, &cwasm, &[]);
+    let cold = ColdStarts {
+        native: cold_start(&setup.native("echo"), 10).await?,
+        wasm: cold_start(&setup.bootstrap(&wasm, &[])?, 10).await?,
+        cwasm: cold_start(&setup.bootstrap(&cwasm, &[])?, 10).await?,
+        glibc_cwasm: cold_start(&glibc, 10).await?,
+    };
     Ok(Results {
         throughput,
-        wasmtime_serve,
         wasmtime_missing,
         cold,
         memory: setup.memory().await?,
@@ -94,17 +102,28 @@ async fn run(setup: &Setup, wasmtime_missing: Option<String>) -> anyhow::Result<
     })
 }
 
-/// Builds what the suite runs: `bootstrap` and the native baseline, in release.
+/// Builds what the suite runs, in release: the static `bootstrap` (the build the tests
+/// run, so nothing is rebuilt after `cargo test --release`), and for glibc the native
+/// baseline and `bootstrap` again.
 fn build(root: &Path) -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args(["build", "--release", "-p", "host", "-p", "bench", "--bins"])
-        .current_dir(root)
-        .status()?;
-    anyhow::ensure!(
-        status.success(),
-        "building bootstrap and native-echo failed"
-    );
+    let builds: [&[&str]; 2] = [
+        &["build", "--release", "-p", "host"],
+        &[
+            "build",
+            "--release",
+            "-p",
+            "host",
+            "-p",
+            "native-echo",
+            "--target",
+            GLIBC,
+        ],
+    ];
+    for args in builds {
+        let status = Command::new(&cargo).args(args).current_dir(root).status()?;
+        anyhow::ensure!(status.success(), "`cargo {}` failed", args.join(" "));
+    }
     Ok(())
 }
 

@@ -8,15 +8,18 @@ use anyhow::Context as _;
 use bytes::Bytes;
 use http_body_util::Full;
 
+use crate::platform;
 use crate::server::{Server, Spec};
 use crate::wrk::{self, Load, Measured};
 
 /// The programs and guests the scenarios use.
 #[derive(Clone, Debug)]
 pub(crate) struct Setup {
-    /// `target/release/bootstrap`.
+    /// `bootstrap` as shipped: the static (musl) build.
     pub(crate) bootstrap: PathBuf,
-    /// `target/release/native-echo`.
+    /// `bootstrap` built for glibc, to compare the static build with.
+    pub(crate) bootstrap_glibc: PathBuf,
+    /// The native baseline (glibc, the system allocator).
     pub(crate) native: PathBuf,
     /// `wasmtime` (CLI), if available.
     pub(crate) wasmtime: Option<PathBuf>,
@@ -28,35 +31,116 @@ pub(crate) struct Setup {
     pub(crate) duration: Duration,
 }
 
-const INVOKE: &[(&str, &str)] = &[
-    ("x-fc-control-path", "/invoke"),
-    ("content-type", "application/octet-stream"),
-];
+/// What a throughput row compares `bootstrap` with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Baseline {
+    /// The native hyper server doing the same work.
+    Native,
+    /// `wasmtime serve` reusing instances, on the same component.
+    WasmtimeServeReusing,
+    /// `wasmtime serve` with its defaults (a fresh instance per request).
+    WasmtimeServe,
+    /// The same `bootstrap` built for glibc.
+    Glibc,
+}
+
+impl Baseline {
+    /// Its name in the tables.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Baseline::Native => "native hyper",
+            Baseline::WasmtimeServeReusing => "`wasmtime serve`, reusing instances",
+            Baseline::WasmtimeServe => "`wasmtime serve` (defaults)",
+            Baseline::Glibc => "bootstrap, glibc build",
+        }
+    }
+}
 
 /// A throughput row: the load, and what each server did under it.
 #[derive(Debug)]
 pub(crate) struct Throughput {
     /// The row's label.
     pub(crate) name: &'static str,
-    /// The native baseline.
-    pub(crate) native: Measured,
-    /// bootstrap.
+    /// What it is compared with.
+    pub(crate) baseline: Baseline,
+    /// The baseline's figures.
+    pub(crate) base: Measured,
+    /// bootstrap's (the static build).
     pub(crate) bootstrap: Measured,
+}
+
+/// One throughput row to measure.
+struct Row {
+    name: &'static str,
+    baseline: Baseline,
+    /// The native baseline's mode, for [`Baseline::Native`].
+    mode: &'static str,
+    module: &'static str,
+    load: Load,
+}
+
+impl Row {
+    fn new(name: &'static str, mode: &'static str, module: &'static str, load: Load) -> Self {
+        Row {
+            name,
+            baseline: Baseline::Native,
+            mode,
+            module,
+            load,
+        }
+    }
+
+    fn against(mut self, baseline: Baseline) -> Self {
+        self.baseline = baseline;
+        self
+    }
+}
+
+/// `POST path` with `headers`, 64-byte bodies, at `connections`.
+fn load(
+    path: &'static str,
+    headers: &'static [(&'static str, &'static str)],
+    connections: usize,
+) -> Load {
+    Load {
+        path,
+        body_bytes: 64,
+        headers,
+        connections,
+    }
 }
 
 impl Setup {
     /// `bootstrap` serving `module` (a copy, so no stale `.cwasm` is picked up).
     pub(crate) fn bootstrap(&self, module: &str, extra: &[&str]) -> anyhow::Result<Spec> {
+        Ok(self.bootstrap_of(&self.bootstrap, module, extra))
+    }
+
+    /// The executable `program` (a build of bootstrap) serving `module`.
+    pub(crate) fn bootstrap_of(&self, program: &Path, module: &str, extra: &[&str]) -> Spec {
         let mut args = vec!["--module", module];
         args.extend_from_slice(extra);
-        Ok(Spec::new("bootstrap", &self.bootstrap, &args)
+        Spec::new("bootstrap", program, &args)
             .env("FC_SERVER_PORT", "0")
-            .env("BOOTSTRAP_LISTEN", "127.0.0.1"))
+            .env("BOOTSTRAP_LISTEN", "127.0.0.1")
     }
 
     /// The native baseline in `mode` (`echo`, `http-echo` or `hello`).
     pub(crate) fn native(&self, mode: &str) -> Spec {
         Spec::new("native", &self.native, &["--mode", mode])
+    }
+
+    /// `wasmtime serve` on `component`, reusing each instance for up to `reuse`
+    /// requests (1: a fresh instance per request, its default for wasi:http 0.2).
+    fn wasmtime_serve(&self, component: &str, reuse: usize) -> Option<Spec> {
+        let wasmtime = self.wasmtime.as_ref()?;
+        let reuse = format!("--max-instance-reuse-count={reuse}");
+        let mut args = vec!["serve", "-Scli", "--addr", "127.0.0.1:0"];
+        if reuse != "--max-instance-reuse-count=1" {
+            args.push(&reuse);
+        }
+        args.push(component);
+        Some(Spec::new("wasmtime serve", wasmtime, &args))
     }
 
     /// Warms up, then measures `load` against a fresh server of `spec`.
@@ -66,108 +150,101 @@ impl Setup {
         wrk::run(server.port(), load, self.duration, &self.scratch)
     }
 
-    /// The throughput rows: `/invoke` echo at 64 B (concurrency 1 and 32) and 64 KiB,
-    /// and an HTTP function at 64 B.
+    fn baseline_spec(&self, row: &Row) -> Option<Spec> {
+        match row.baseline {
+            Baseline::Native => Some(self.native(row.mode)),
+            Baseline::WasmtimeServeReusing => self.wasmtime_serve(row.module, 1_000_000),
+            Baseline::WasmtimeServe => self.wasmtime_serve(row.module, 1),
+            Baseline::Glibc => Some(self.bootstrap_of(&self.bootstrap_glibc, row.module, &[])),
+        }
+    }
+
+    /// The throughput rows, every request carrying the platform's headers unless the
+    /// row says otherwise: `/invoke` echo at 64 B (concurrency 1 and 32, with and
+    /// without the headers) and 64 KiB, HTTP functions, a wasi:http component beside
+    /// `wasmtime serve`, and the static build beside the glibc one.
     pub(crate) fn throughput(&self) -> anyhow::Result<Vec<Throughput>> {
+        let echo = test_guests::ECHO;
+        let big = Load {
+            body_bytes: 64 * 1024,
+            ..load("/invoke", platform::INVOKE, 32)
+        };
         let rows = [
-            (
+            Row::new(
                 "invoke echo 64 B, c1",
                 "echo",
-                guests_echo(),
-                Load {
-                    path: "/invoke",
-                    body_bytes: 64,
-                    headers: INVOKE,
-                    connections: 1,
-                },
+                echo,
+                load("/invoke", platform::INVOKE, 1),
             ),
-            (
+            Row::new(
                 "invoke echo 64 B, c32",
                 "echo",
-                guests_echo(),
-                Load {
-                    path: "/invoke",
-                    body_bytes: 64,
-                    headers: INVOKE,
-                    connections: 32,
-                },
+                echo,
+                load("/invoke", platform::INVOKE, 32),
             ),
-            (
-                "invoke echo 64 KiB, c32",
+            Row::new(
+                "invoke echo 64 B, c32, no x-fc-* headers",
                 "echo",
-                guests_echo(),
-                Load {
-                    path: "/invoke",
-                    body_bytes: 64 * 1024,
-                    headers: INVOKE,
-                    connections: 32,
-                },
+                echo,
+                load("/invoke", platform::BARE_INVOKE, 32),
             ),
-            (
+            Row::new("invoke echo 64 KiB, c32", "echo", echo, big.clone()),
+            Row::new(
                 "HTTP function (http-hello POST) 64 B, c32",
                 "hello",
                 test_guests::HTTP_HELLO,
-                Load {
-                    path: "/any/path?x=1",
-                    body_bytes: 64,
-                    headers: &[],
-                    connections: 32,
-                },
+                load("/any/path?x=1", platform::HTTP, 32),
             ),
-            (
+            Row::new(
                 "HTTP function (http-echo) 64 B, c32",
                 "http-echo",
                 test_guests::HTTP_ECHO,
-                Load {
-                    path: "/any/path?x=1",
-                    body_bytes: 64,
-                    headers: &[],
-                    connections: 32,
-                },
+                load("/any/path?x=1", platform::HTTP, 32),
             ),
-        ];
-        rows.into_iter()
-            .map(|(name, mode, module, load)| {
-                eprintln!("measuring {name}…");
-                Ok(Throughput {
-                    name,
-                    native: self.measure(&self.native(mode), &load)?,
-                    bootstrap: self.measure(&self.bootstrap(module, &[])?, &load)?,
-                })
-            })
-            .collect()
-    }
-
-    /// `wasmtime serve` (its defaults: a fresh instance per request) with a wasi:http
-    /// echo, at 64 B and concurrency 32.
-    pub(crate) fn wasmtime_serve(&self) -> anyhow::Result<Option<Measured>> {
-        let Some(wasmtime) = &self.wasmtime else {
-            return Ok(None);
-        };
-        eprintln!("measuring wasmtime serve…");
-        let spec = Spec::new(
-            "wasmtime serve",
-            wasmtime,
-            &[
-                "serve",
-                "-Scli",
-                "--addr",
-                "127.0.0.1:0",
+            Row::new(
+                "wasi:http component (echo) 64 B, c32",
+                "",
                 test_guests::WASI_HTTP,
-            ],
-        );
-        let load = Load {
-            path: "/echo",
-            body_bytes: 64,
-            headers: &[],
-            connections: 32,
-        };
-        Ok(Some(self.measure(&spec, &load)?))
+                load("/echo", platform::HTTP, 32),
+            )
+            .against(Baseline::WasmtimeServeReusing),
+            Row::new(
+                "wasi:http component (echo) 64 B, c32",
+                "",
+                test_guests::WASI_HTTP,
+                load("/echo", platform::HTTP, 32),
+            )
+            .against(Baseline::WasmtimeServe),
+            Row::new(
+                "static build: invoke echo 64 B, c32",
+                "",
+                echo,
+                load("/invoke", platform::INVOKE, 32),
+            )
+            .against(Baseline::Glibc),
+            Row::new("static build: invoke echo 64 KiB, c32", "", echo, big)
+                .against(Baseline::Glibc),
+        ];
+        let mut measured = Vec::new();
+        for row in rows {
+            let Some(base) = self.baseline_spec(&row) else {
+                eprintln!(
+                    "skipping {} against {}: not available",
+                    row.name,
+                    row.baseline.label()
+                );
+                continue;
+            };
+            eprintln!("measuring {} against {}…", row.name, row.baseline.label());
+            measured.push(Throughput {
+                name: row.name,
+                baseline: row.baseline,
+                base: self.measure(&base, &row.load)?,
+                bootstrap: self.measure(&self.bootstrap(row.module, &[])?, &row.load)?,
+            });
+        }
+        Ok(measured)
     }
-}
-
-fn guests_echo() -> &'static str {
-    test_guests::ECHO
 }
 
 /// Sends one request on a fresh connection; returns the body.
@@ -258,6 +335,8 @@ pub(crate) struct Memory {
     pub(crate) bootstrap_one: f64,
     /// The same, compiling the `.wasm` at start (the compiler's peak included).
     pub(crate) bootstrap_one_compiling: f64,
+    /// The glibc build, one instance from the `.cwasm`, after the same load.
+    pub(crate) glibc_one: f64,
     /// bootstrap with 32 live instances of a bigger guest, and with one.
     pub(crate) thirty_two: f64,
     /// The same guest with one instance.
@@ -279,7 +358,7 @@ impl Setup {
         let load = Load {
             path: "/invoke",
             body_bytes: 64,
-            headers: INVOKE,
+            headers: platform::INVOKE,
             connections: 1,
         };
         let short = Duration::from_secs(2);
@@ -290,6 +369,8 @@ impl Setup {
         wrk::run(bootstrap.port(), &load, short, &self.scratch)?;
         let compiling = Server::start(&self.bootstrap(test_guests::ECHO, &[])?)?;
         wrk::run(compiling.port(), &load, short, &self.scratch)?;
+        let glibc = Server::start(&self.bootstrap_of(&self.bootstrap_glibc, &cwasm, &[]))?;
+        wrk::run(glibc.port(), &load, short, &self.scratch)?;
         let many = Server::start(&self.bootstrap(test_guests::MISBEHAVE, &[])?)?;
         call(many.addr, invoke_request("id")).await?;
         let one_of_the_32_guest = many.peak_rss_mib()?;
@@ -305,6 +386,7 @@ impl Setup {
             native: native.peak_rss_mib()?,
             bootstrap_one: bootstrap.peak_rss_mib()?,
             bootstrap_one_compiling: compiling.peak_rss_mib()?,
+            glibc_one: glibc.peak_rss_mib()?,
             thirty_two: many.peak_rss_mib()?,
             one_of_the_32_guest,
         })

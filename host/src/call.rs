@@ -8,7 +8,7 @@ use http::request::Parts;
 
 use crate::body::{BoxError, HostResponse, RequestBody, declared_length};
 use crate::error::HostError;
-use crate::fc::headers::{LOG_TYPE, header_is};
+use crate::fc::headers::{header_is, name};
 use crate::fc::limits::{Limits, RequestError};
 use crate::fc::{Context, Phase};
 
@@ -59,7 +59,7 @@ impl Call {
             return Err(RequestError::BodyTooLarge { limit });
         }
         let ctx = Arc::new(Context::from_headers(&parts.headers));
-        let wants_tail = header_is(&parts.headers, LOG_TYPE, "tail");
+        let wants_tail = header_is(&parts.headers, &name::LOG_TYPE, "tail");
         let body = RequestBody::new(body, limit);
         let input = match phase {
             Phase::Invoke => Input::Event(body),

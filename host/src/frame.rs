@@ -9,7 +9,7 @@ use crate::body::HostResponse;
 use crate::call::Outcome;
 use crate::error::HostError;
 use crate::fc::Phase;
-use crate::fc::headers::STATUS;
+use crate::fc::headers::name;
 use crate::fc::log_lines::{Marker, UNHANDLED, push_record};
 use crate::logs::LogSink;
 
@@ -113,7 +113,7 @@ impl Drop for Frame {
 fn reports_failure(response: &HostResponse) -> bool {
     response
         .headers()
-        .get(STATUS)
+        .get(&name::STATUS)
         .is_some_and(|status| status != "200")
 }
 
@@ -185,7 +185,7 @@ mod tests {
         let mut response = HostResponse::new(full("no"));
         response
             .headers_mut()
-            .insert(STATUS, "404".parse().unwrap());
+            .insert(&name::STATUS, "404".parse().unwrap());
         Frame::start(&sink, Phase::HttpInvoke, "h", false).finish(Ok(response));
         assert!(lines(&buffer)[1].ends_with(", Error: Unhandled function error"));
     }

@@ -62,6 +62,21 @@ pub(crate) const BASE_PATH: &str = "x-fc-base-path";
 /// The caller's IP as the platform saw it.
 pub(crate) const CLIENT_IP: &str = "x-fc-client-ip";
 
+/// The headers the host looks up or sets on every call, as parsed names: a lookup by
+/// `&str` parses and validates the name each time (several hundred instructions).
+pub(crate) mod name {
+    use http::HeaderName;
+
+    /// [`super::CONTROL_PATH`].
+    pub(crate) static CONTROL_PATH: HeaderName = HeaderName::from_static(super::CONTROL_PATH);
+    /// [`super::INVOCATION_TYPE`].
+    pub(crate) static INVOCATION_TYPE: HeaderName = HeaderName::from_static(super::INVOCATION_TYPE);
+    /// [`super::LOG_TYPE`].
+    pub(crate) static LOG_TYPE: HeaderName = HeaderName::from_static(super::LOG_TYPE);
+    /// [`super::STATUS`].
+    pub(crate) static STATUS: HeaderName = HeaderName::from_static(super::STATUS);
+}
+
 /// Whether a header is one of the platform's own (`x-fc-*`, any letter case).
 pub(crate) fn is_fc_header(name: &str) -> bool {
     name.len() >= PREFIX.len()
@@ -69,7 +84,7 @@ pub(crate) fn is_fc_header(name: &str) -> bool {
 }
 
 /// Whether a header equals `value`, ignoring ASCII case.
-pub(crate) fn header_is(headers: &http::HeaderMap, name: &str, value: &str) -> bool {
+pub(crate) fn header_is(headers: &http::HeaderMap, name: &http::HeaderName, value: &str) -> bool {
     headers
         .get(name)
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(value.as_bytes()))

@@ -132,7 +132,7 @@ impl Limits {
 
     /// The body limit of a call: FC allows less for asynchronous invocations.
     pub fn body_limit(&self, headers: &HeaderMap) -> usize {
-        if super::headers::header_is(headers, super::headers::INVOCATION_TYPE, "async") {
+        if super::headers::header_is(headers, &super::headers::name::INVOCATION_TYPE, "async") {
             self.max_async_body_bytes
         } else {
             self.max_body_bytes

@@ -25,7 +25,10 @@ impl Phase {
     /// Classifies a request. The control path wins when present (and not empty);
     /// without it the request path decides, and any other path is an HTTP call.
     pub fn classify(headers: &HeaderMap, path: &str) -> Result<Phase, RequestError> {
-        match headers.get(headers::CONTROL_PATH).map(|v| v.as_bytes()) {
+        match headers
+            .get(&headers::name::CONTROL_PATH)
+            .map(|v| v.as_bytes())
+        {
             Some(control) if !control.is_empty() => Self::from_control_path(control),
             _ => Ok(Self::from_request_path(path)),
         }
