@@ -7,6 +7,7 @@
 
 mod client;
 mod platform;
+mod python;
 mod report;
 mod scenarios;
 mod server;
@@ -65,7 +66,7 @@ fn main() -> anyhow::Result<()> {
     let results = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?
-        .block_on(run(&setup, wasmtime_missing))?;
+        .block_on(run(&setup, root, wasmtime_missing))?;
     let _ = std::fs::remove_dir_all(&scratch);
     let table = results.markdown(&header(&setup, cpus));
     println!("{table}");
@@ -79,7 +80,11 @@ const STATIC: &str = "x86_64-unknown-linux-musl";
 /// The target of the glibc builds: the native baseline and bootstrap to compare with.
 const GLIBC: &str = "x86_64-unknown-linux-gnu";
 
-async fn run(setup: &Setup, wasmtime_missing: Option<String>) -> anyhow::Result<Results> {
+async fn run(
+    setup: &Setup,
+    root: &Path,
+    wasmtime_missing: Option<String>,
+) -> anyhow::Result<Results> {
     let throughput = setup.throughput()?;
     eprintln!("measuring cold starts…");
     let wasm = module_copy(setup, "cold-wasm", test_guests::ECHO, false)?;
@@ -99,6 +104,7 @@ async fn run(setup: &Setup, wasmtime_missing: Option<String>) -> anyhow::Result<
         replacement: setup.replacement(200).await?,
         hot_swap: setup.hot_swap(10).await?,
         timeout_margin: setup.timeout_margin(5).await?,
+        python: setup.python(root).await?,
     })
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
+use crate::python::PythonFigures;
 use crate::scenarios::{Baseline, Memory, Throughput};
 use crate::wrk::Measured;
 
@@ -28,6 +29,8 @@ pub(crate) struct Results {
     pub(crate) hot_swap: Duration,
     /// How late a 1 s timeout fires.
     pub(crate) timeout_margin: Duration,
+    /// The Python example beside the Rust echo.
+    pub(crate) python: PythonFigures,
 }
 
 /// From exec to the first answered `/invoke`, medians.
@@ -88,6 +91,7 @@ impl Results {
         let _ = writeln!(out, "{header}\n");
         self.throughput_table(&mut out);
         self.other_figures(&mut out);
+        self.python_table(&mut out);
         self.targets(&mut out);
         out
     }
@@ -114,6 +118,59 @@ impl Results {
                 out,
                 "| wasi:http component | `wasmtime serve` | not measured: {why} | | |"
             );
+        }
+    }
+
+    fn python_table(&self, out: &mut String) {
+        let p = &self.python;
+        let _ = writeln!(
+            out,
+            "\n| Python (`examples/python/event`, componentize-py 0.25.1) | Python | Rust echo, same run |"
+        );
+        let _ = writeln!(out, "|---|---|---|");
+        let rows = [
+            (
+                "`bootstrap build` (toolchain installed, requirements cached)".to_string(),
+                format!("{:.1} s", p.build.as_secs_f64()),
+                String::new(),
+            ),
+            (
+                "component size".to_string(),
+                format!("{:.1} MB", p.size_mb),
+                String::new(),
+            ),
+            (
+                "cold start compiling the `.wasm` (median of 3)".to_string(),
+                ms(p.cold_compiling),
+                ms(self.cold.wasm),
+            ),
+            (
+                "cold start from the compile cache (median of 10)".to_string(),
+                ms(p.cold_cached),
+                String::new(),
+            ),
+            (
+                "cold start from the packaged `.cwasm` (median of 10)".to_string(),
+                ms(p.cold_packaged),
+                ms(self.cold.cwasm),
+            ),
+            (
+                "peak RSS, one instance, after a c1 load".to_string(),
+                format!("{:.1} MiB", p.rss_mib),
+                format!("{:.1} MiB", self.memory.bootstrap_one),
+            ),
+            (
+                "`/invoke` 64 B, c32, FC's headers".to_string(),
+                figures_of(&p.invoke_c32),
+                format!(
+                    "{} (Python = {:.2}× Rust)",
+                    figures_of(&p.rust_invoke_c32),
+                    p.invoke_c32.rps / p.rust_invoke_c32.rps
+                ),
+            ),
+        ];
+        for (what, python, rust) in rows {
+            let _ = writeln!(out, "| {what} | {python} | {rust} |");
         }
     }
 

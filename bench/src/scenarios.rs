@@ -123,6 +123,8 @@ impl Setup {
         Spec::new("bootstrap", program, &args)
             .env("FC_SERVER_PORT", "0")
             .env("BOOTSTRAP_LISTEN", "127.0.0.1")
+            // Each start compiles or maps what the scenario says, never the user's cache.
+            .env("BOOTSTRAP_CACHE_DIR", "none")
     }
 
     /// The native baseline in `mode` (`echo`, `http-echo` or `hello`).

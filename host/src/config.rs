@@ -13,6 +13,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use clap::{Args, Parser, Subcommand};
 
+use crate::compile_cache::CompileCache;
 use crate::fc::limits;
 use crate::policy::{self, TimeLimit, parse_duration};
 use crate::sandbox;
@@ -62,6 +63,9 @@ pub struct Cli {
 /// What `bootstrap` can do besides serving.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Build a Python project (`index.py`, `requirements.txt`) into `handler.wasm`,
+    /// installing the toolchain the first time, and compile it for a fast start.
+    Build(crate::commands::build::BuildArgs),
     /// Precompile a module, so `bootstrap` maps it at start instead of compiling:
     /// `bootstrap compile handler.wasm` writes `handler.cwasm` beside it.
     Compile(crate::commands::compile::CompileArgs),
@@ -249,10 +253,46 @@ pub struct CallArgs {
     #[arg(long = "fc-instance-id", env = "FC_INSTANCE_ID", hide = true)]
     pub fc_instance_id: Option<String>,
 
+    /// Where compiled modules are kept.
+    #[command(flatten)]
+    pub cache: CacheArgs,
+
     /// Write /tmp/perf-<pid>.map, so `perf report` names the guest's JIT-compiled
     /// functions (for profiling).
     #[arg(long, env = "BOOTSTRAP_PERF_MAP")]
     pub perf_map: bool,
+}
+
+/// Where compiled modules are kept across starts, swaps and builds.
+#[derive(Clone, Debug, Args)]
+pub struct CacheArgs {
+    /// Where compiled modules are kept across starts and swaps, keyed by the module's
+    /// hash; `none` compiles at every load. [default: $XDG_CACHE_HOME/bootstrap/compiled,
+    /// else ~/.cache/bootstrap/compiled; none on FC, where `bootstrap package` ships
+    /// the compiled module]
+    #[arg(long, env = "BOOTSTRAP_CACHE_DIR", value_name = "DIR|none")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// `$XDG_CACHE_HOME`, for the default `--cache-dir`.
+    #[arg(long = "xdg-cache-home", env = "XDG_CACHE_HOME", hide = true)]
+    pub xdg_cache_home: Option<String>,
+
+    /// `$HOME`, for the default `--cache-dir`.
+    #[arg(long = "home-dir", env = "HOME", hide = true)]
+    pub home: Option<String>,
+}
+
+impl CacheArgs {
+    /// The cache these settings name; by default none `on_fc`, else the user's.
+    pub(crate) fn compile_cache(&self, on_fc: bool) -> Option<CompileCache> {
+        match &self.cache_dir {
+            Some(dir) if dir.as_os_str() == "none" => None,
+            Some(dir) => Some(CompileCache::new(dir.clone())),
+            None if on_fc => None,
+            None => CompileCache::default_dir(self.xdg_cache_home.as_deref(), self.home.as_deref())
+                .map(CompileCache::new),
+        }
+    }
 }
 
 /// When the initializer runs without a `/initialize` call.
@@ -267,12 +307,22 @@ pub enum Initializer {
 }
 
 impl CallArgs {
+    /// Where compiled modules are kept, if anywhere (none by default on FC).
+    pub(crate) fn compile_cache(&self) -> Option<CompileCache> {
+        self.cache.compile_cache(self.on_fc())
+    }
+
+    /// Whether `bootstrap` runs on FC (the platform set its variables).
+    fn on_fc(&self) -> bool {
+        self.fc_instance_id.is_some() || self.fc_code_path.is_some()
+    }
+
     /// Whether the initializer runs before the first call by itself.
     pub(crate) fn auto_initialize(&self) -> bool {
         match self.initializer {
             Initializer::On => true,
             Initializer::Off => false,
-            Initializer::Auto => self.fc_instance_id.is_none() && self.fc_code_path.is_none(),
+            Initializer::Auto => !self.on_fc(),
         }
     }
 

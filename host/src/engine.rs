@@ -15,6 +15,7 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 use crate::bindings::{
     Handler, PACKAGE_VERSION, event_handler, http_handler, incoming_handler, lifecycle,
 };
+use crate::compile_cache::CompileCache;
 use crate::state::HostState;
 
 /// How often the epoch advances. A running guest yields to the scheduler at each tick,
@@ -30,6 +31,7 @@ const SPARE_SLOTS: u32 = 4;
 pub(crate) struct WasmEngine {
     engine: Engine,
     linker: Arc<Linker<HostState>>,
+    cache: Option<CompileCache>,
     _ticker: Arc<EpochTicker>,
 }
 
@@ -54,7 +56,14 @@ impl WasmEngine {
             _ticker: Arc::new(ticker),
             engine,
             linker: Arc::new(linker),
+            cache: None,
         })
+    }
+
+    /// Keeps compiled modules in `cache` (none: compile each time).
+    pub(crate) fn with_cache(mut self, cache: Option<CompileCache>) -> Self {
+        self.cache = cache;
+        self
     }
 
     /// Loads and links the component at `path`, and finds out which handler
@@ -82,14 +91,53 @@ impl WasmEngine {
                 }
                 Err(error) => tracing::warn!("{error:#}; compiling `{}` instead", path.display()),
             }
-        } else {
-            tracing::info!(
-                "compiling `{}` (no up-to-date `{}`; `bootstrap compile` makes one)",
-                path.display(),
-                precompiled.display()
-            );
         }
-        Component::new(&self.engine, &bytes)
+        match &self.cache {
+            Some(cache) => self.compile_cached(cache, path, &bytes),
+            None => {
+                tracing::info!(
+                    "compiling `{}` (no up-to-date `{}`; `bootstrap compile` makes one)",
+                    path.display(),
+                    precompiled.display()
+                );
+                self.compile(path, &bytes)
+            }
+        }
+    }
+
+    /// Maps the module's compiled form from the cache, or compiles it and stores it
+    /// there. A cache that cannot be written only costs the next start a compilation.
+    fn compile_cached(
+        &self,
+        cache: &CompileCache,
+        path: &Path,
+        bytes: &[u8],
+    ) -> anyhow::Result<Component> {
+        let cached = cache.path_for(&self.engine, bytes);
+        if cached.is_file() {
+            match self.map_precompiled(&cached) {
+                Ok(component) => {
+                    cache.touch(&cached);
+                    tracing::info!("using `{}` compiled before", cached.display());
+                    return Ok(component);
+                }
+                Err(error) => tracing::warn!("{error:#}; compiling `{}` again", path.display()),
+            }
+        }
+        tracing::info!("compiling `{}` into `{}`", path.display(), cached.display());
+        let component = self.compile(path, bytes)?;
+        let stored = component
+            .serialize()
+            .map_err(anyhow::Error::from)
+            .and_then(|compiled| cache.store(&cached, &compiled));
+        if let Err(error) = stored {
+            tracing::warn!("{error:#}: the compiled module is not kept");
+        }
+        Ok(component)
+    }
+
+    fn compile(&self, path: &Path, bytes: &[u8]) -> anyhow::Result<Component> {
+        Component::new(&self.engine, bytes)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("`{}` is not a valid WebAssembly component", path.display()))
     }

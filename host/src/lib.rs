@@ -14,6 +14,7 @@ mod bindings;
 mod body;
 mod call;
 mod commands;
+mod compile_cache;
 mod config;
 mod config_file;
 mod engine;
@@ -86,7 +87,8 @@ impl Host {
             executable_dir().as_deref(),
             call.fc_code_path.as_deref(),
         )?;
-        let engine = engine::WasmEngine::new(max_instances, call.perf_map)?;
+        let engine =
+            engine::WasmEngine::new(max_instances, call.perf_map)?.with_cache(call.compile_cache());
         let module = Arc::new(engine.load(&module_path)?);
         tracing::info!(
             "loaded `{}` (exports: {})",
@@ -165,6 +167,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         .context("cannot start the async runtime")?;
     match cli.command {
         None => runtime.block_on(serve(cli.serve)),
+        Some(Command::Build(args)) => commands::build::run(&args),
         Some(Command::Compile(args)) => commands::compile::run(&args),
         Some(Command::Invoke(args)) => runtime.block_on(commands::invoke::run(*args)),
         Some(Command::Package(args)) => commands::package::run(&args),

@@ -1,5 +1,6 @@
-//! The commands besides serving: `compile`, `invoke`, `new` and `package`.
+//! The commands besides serving: `build`, `compile`, `invoke`, `new` and `package`.
 
+pub(crate) mod build;
 pub(crate) mod compile;
 mod events;
 pub(crate) mod invoke;

@@ -7,7 +7,7 @@ use http_body_util::Full;
 use serde_json::json;
 use test_guests as guests;
 
-const ALL_HEADERS: &[(&str, &str)] = &[
+pub(crate) const ALL_HEADERS: &[(&str, &str)] = &[
     ("x-fc-request-id", "1-67a59f35-150c1267-f381ba1c085c"),
     ("x-fc-access-key-id", "STS.key"),
     ("x-fc-access-key-secret", "secret"),
@@ -40,7 +40,7 @@ const ALL_HEADERS: &[(&str, &str)] = &[
     ),
 ];
 
-fn expected_context() -> serde_json::Value {
+pub(crate) fn expected_context() -> serde_json::Value {
     json!({
         "requestId": "1-67a59f35-150c1267-f381ba1c085c",
         "credentials": {"accessKeyId": "STS.key", "accessKeySecret": "secret", "securityToken": "token"},

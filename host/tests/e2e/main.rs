@@ -13,6 +13,7 @@ mod lifecycle;
 mod limits;
 mod logs;
 mod pool;
+mod python;
 mod reload;
 mod sandbox;
 mod server;

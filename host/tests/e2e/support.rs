@@ -30,6 +30,9 @@ pub(crate) fn default_args(module: &str) -> host::ServeArgs {
         module,
         "--initializer",
         "off",
+        // Each test compiles what it loads: no state shared through the user's cache.
+        "--cache-dir",
+        "none",
     ]);
     host::ServeArgs {
         listen: Ipv4Addr::LOCALHOST.into(),

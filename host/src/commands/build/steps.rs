@@ -1,0 +1,41 @@
+//! The steps of a build: each says what it does and how long it took, and a command
+//! that fails shows its output.
+
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context as _, bail};
+
+/// Runs `step`, then prints its name and duration.
+pub(crate) fn timed<T>(name: &str, step: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
+    eprintln!("bootstrap build: {name}…");
+    let start = Instant::now();
+    let value = step().with_context(|| format!("{name} failed"))?;
+    eprintln!(
+        "bootstrap build: {name}: done in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    Ok(value)
+}
+
+/// Runs `command` to completion: its error output is shown (warnings), and all of
+/// its output if it fails.
+pub(crate) fn run(command: &mut Command) -> anyhow::Result<()> {
+    let program = command.get_program().to_string_lossy().into_owned();
+    let name = program.rsplit('/').next().unwrap_or(&program).to_string();
+    // componentize-py is a Rust program: its errors, not its backtraces.
+    let output = command
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .with_context(|| format!("cannot run `{program}`"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        eprint!("{stdout}{stderr}");
+        bail!("`{name}` failed ({}): its output is above", output.status);
+    }
+    if !stderr.trim().is_empty() {
+        eprint!("{stderr}");
+    }
+    Ok(())
+}
