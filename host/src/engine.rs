@@ -161,6 +161,13 @@ impl WasmEngine {
         })
     }
 
+    /// The precompiled form of the component at `module`, from where [`WasmEngine::load`]
+    /// would take it (a `.cwasm` beside it, the cache), else compiled now.
+    pub(crate) fn precompiled_bytes(&self, module: &Path) -> anyhow::Result<Vec<u8>> {
+        let component = self.component(module)?;
+        component.serialize().map_err(anyhow::Error::from)
+    }
+
     /// Compiles the component at `wasm` into wasmtime's precompiled form at `output`.
     pub(crate) fn precompile(&self, wasm: &Path, output: &Path) -> anyhow::Result<()> {
         let bytes =

@@ -15,6 +15,8 @@ fn bootstrap(args: &[&str], stdin: &[u8]) -> (bool, String, String) {
     let mut child = Command::new(BOOTSTRAP)
         .args(args)
         .env_remove("BOOTSTRAP_MODULE")
+        // What a start compiles or maps is the subject here: no user cache.
+        .env("BOOTSTRAP_CACHE_DIR", "none")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -63,6 +65,42 @@ fn start_up_says_whether_it_compiles_or_maps() {
     bootstrap(&["compile", &module], b"");
     let (_, _, mapped) = bootstrap(&["invoke", "--module", &module], b"");
     assert!(mapped.contains("using precompiled `"), "{mapped}");
+}
+
+#[test]
+fn a_module_compiled_once_is_mapped_from_the_cache_and_a_bad_entry_is_replaced() {
+    let dir = scratch_dir("cache");
+    let module = module_in(&dir, guests::ECHO);
+    let cache = dir.join("compiled");
+    let cache_dir = cache.display().to_string();
+    let run = || {
+        bootstrap(
+            &[
+                "invoke",
+                "--module",
+                &module,
+                "--cache-dir",
+                &cache_dir,
+                "-e",
+                "c",
+            ],
+            b"",
+        )
+    };
+    let (ok, stdout, first) = run();
+    assert!(ok && stdout == "c", "{first}");
+    assert!(first.contains(&format!("into `{cache_dir}/")), "{first}");
+    let entries: Vec<_> = std::fs::read_dir(&cache).unwrap().flatten().collect();
+    assert_eq!(entries.len(), 1);
+    let (ok, _, second) = run();
+    assert!(ok && second.contains("compiled before"), "{second}");
+    // A damaged entry is never mapped: the module is compiled again and stored anew.
+    std::fs::write(entries[0].path(), b"not a precompiled module").unwrap();
+    let (ok, stdout, third) = run();
+    assert!(ok && stdout == "c", "{third}");
+    assert!(third.contains("compiling `"), "{third}");
+    let (_, _, fourth) = run();
+    assert!(fourth.contains("compiled before"), "{fourth}");
 }
 
 #[test]

@@ -14,7 +14,7 @@ use clap::Args;
 use zip::write::SimpleFileOptions;
 
 use super::linkage::{Linkage, linkage};
-use crate::config::{CONFIG_FILE_NAME, DEFAULT_MAX_INSTANCES, MODULE_FILE_NAME};
+use crate::config::{CONFIG_FILE_NAME, CacheArgs, DEFAULT_MAX_INSTANCES, MODULE_FILE_NAME};
 use crate::engine::WasmEngine;
 
 /// Arguments of `bootstrap package`.
@@ -47,6 +47,11 @@ pub struct PackageArgs {
     /// with the glibc it was built against).
     #[arg(long)]
     pub allow_dynamic: bool,
+
+    /// The compile cache: a module compiled before (by a start, a swap or `bootstrap
+    /// build`) is packaged without compiling it again.
+    #[command(flatten)]
+    pub cache: CacheArgs,
 }
 
 /// Writes the zip.
@@ -68,7 +73,7 @@ pub(crate) fn run(args: &PackageArgs) -> anyhow::Result<()> {
     if !args.no_precompile {
         entries.push(Entry::file(
             "handler.cwasm",
-            precompile(&args.module)?,
+            precompile(&args.module, &args.cache)?,
             0o644,
         ));
     }
@@ -125,15 +130,11 @@ fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))
 }
 
-/// The module's precompiled form, made in a scratch file.
-fn precompile(module: &Path) -> anyhow::Result<Vec<u8>> {
-    let engine = WasmEngine::new(DEFAULT_MAX_INSTANCES, false)?;
-    let scratch =
-        std::env::temp_dir().join(format!("bootstrap-package-{}.cwasm", std::process::id()));
-    engine.precompile(module, &scratch)?;
-    let bytes = read(&scratch);
-    let _ = std::fs::remove_file(&scratch);
-    bytes
+/// The module's precompiled form: from the compile cache, else compiled now.
+fn precompile(module: &Path, cache: &CacheArgs) -> anyhow::Result<Vec<u8>> {
+    let engine =
+        WasmEngine::new(DEFAULT_MAX_INSTANCES, false)?.with_cache(cache.compile_cache(false));
+    engine.precompiled_bytes(module)
 }
 
 /// A zip timestamp (UTC, 2-second resolution) for `at`; 1980 if it cannot be had.
