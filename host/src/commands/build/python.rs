@@ -99,11 +99,24 @@ fn write_entry(args: &BuildArgs, dir: &Path) -> anyhow::Result<()> {
 
 /// componentize-py, installed into its own virtual environment the first time.
 /// A venv's scripts name their interpreter by absolute path, so it is made where it
-/// stays; a stamp written last tells a finished installation from an interrupted one.
+/// stays; a stamp written last tells a finished installation from an interrupted one,
+/// and a lock file lets one build install while the others wait.
 fn toolchain(args: &BuildArgs) -> anyhow::Result<PathBuf> {
-    let venv = super::tools_dir(args)?.join(COMPONENTIZE_PY.replace("==", "-"));
+    let tools = super::tools_dir(args)?;
+    let venv = tools.join(COMPONENTIZE_PY.replace("==", "-"));
     let program = venv.join("bin/componentize-py");
     let stamp = venv.join("installed-by-bootstrap");
+    if stamp.is_file() {
+        return Ok(program);
+    }
+    // Builds that start together install once: the others wait for the first.
+    std::fs::create_dir_all(&tools)
+        .with_context(|| format!("cannot create `{}`", tools.display()))?;
+    let lock_path = venv.with_extension("lock");
+    let lock = std::fs::File::create(&lock_path)
+        .with_context(|| format!("cannot create `{}`", lock_path.display()))?;
+    lock.lock()
+        .with_context(|| format!("cannot lock `{}`", lock_path.display()))?;
     if stamp.is_file() {
         return Ok(program);
     }
