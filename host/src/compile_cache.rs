@@ -31,6 +31,23 @@ impl CompileCache {
         user_cache_dir(xdg_cache_home, home).map(|dir| dir.join("compiled"))
     }
 
+    /// Whether the cache may be mapped from: its directory exists, belongs to this
+    /// user and only this user may write in it. A compiled module is native code the
+    /// host runs, so a directory others can write is never read (nor written).
+    pub(crate) fn is_trusted(&self) -> Result<(), String> {
+        use std::os::unix::fs::MetadataExt as _;
+        let Ok(meta) = std::fs::metadata(&self.dir) else {
+            return Ok(()); // created, 0700, when the first module is stored
+        };
+        if meta.uid() != rustix::process::geteuid().as_raw() {
+            return Err(format!("`{}` belongs to another user", self.dir.display()));
+        }
+        if meta.mode() & 0o022 != 0 {
+            return Err(format!("others may write in `{}`", self.dir.display()));
+        }
+        Ok(())
+    }
+
     /// Where the compiled form of `module` (its bytes) for `engine` is kept.
     pub(crate) fn path_for(&self, engine: &Engine, module: &[u8]) -> PathBuf {
         self.dir.join(format!("{}.cwasm", key(engine, module)))
@@ -171,6 +188,20 @@ mod tests {
         assert!(paths[0].exists(), "the module used last is kept");
         assert!(!paths[1].exists() && !paths[2].exists(), "the oldest go");
         assert!(paths[KEPT + 1].exists());
+    }
+
+    #[test]
+    fn a_directory_others_may_write_is_not_trusted() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let cache = CompileCache::new(dir.path().join("compiled"));
+        assert_eq!(cache.is_trusted(), Ok(()), "not there yet: created private");
+        let engine = Engine::default();
+        cache.store(&cache.path_for(&engine, b"m"), b"c").unwrap();
+        assert_eq!(cache.is_trusted(), Ok(()));
+        let open = std::fs::Permissions::from_mode(0o777);
+        std::fs::set_permissions(dir.path().join("compiled"), open).unwrap();
+        assert!(cache.is_trusted().unwrap_err().contains("others may write"));
     }
 
     #[test]

@@ -92,7 +92,17 @@ impl WasmEngine {
                 Err(error) => tracing::warn!("{error:#}; compiling `{}` instead", path.display()),
             }
         }
-        match &self.cache {
+        let cache = self
+            .cache
+            .as_ref()
+            .filter(|cache| match cache.is_trusted() {
+                Ok(()) => true,
+                Err(why) => {
+                    tracing::warn!("{why}: the compile cache is not used");
+                    false
+                }
+            });
+        match cache {
             Some(cache) => self.compile_cached(cache, path, &bytes),
             None => {
                 tracing::info!(
