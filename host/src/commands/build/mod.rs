@@ -44,7 +44,8 @@ pub struct BuildArgs {
     #[arg(long = "import", value_name = "MODULE")]
     pub imports: Vec<String>,
 
-    /// Where toolchains are installed. [default: tools/ beside the compile cache]
+    /// Where toolchains are installed. [default: $XDG_CACHE_HOME/bootstrap/tools, else
+    /// ~/.cache/bootstrap/tools]
     #[arg(long, env = "BOOTSTRAP_TOOLS_DIR")]
     pub tools_dir: Option<PathBuf>,
 
