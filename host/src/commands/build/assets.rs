@@ -39,10 +39,7 @@ pub(crate) const PYTHON_SDK: &[(&str, &str)] = &[
 /// Writes `files` under `dir`, replacing what was there.
 pub(crate) fn write_all(dir: &std::path::Path, files: &[(&str, &str)]) -> anyhow::Result<()> {
     use anyhow::Context as _;
-    if dir.exists() {
-        std::fs::remove_dir_all(dir)
-            .with_context(|| format!("cannot clear `{}`", dir.display()))?;
-    }
+    super::steps::clear(dir)?;
     for (name, text) in files {
         let path = dir.join(name);
         if let Some(parent) = path.parent() {

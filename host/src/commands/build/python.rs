@@ -121,10 +121,7 @@ fn toolchain(args: &BuildArgs) -> anyhow::Result<PathBuf> {
         return Ok(program);
     }
     steps::timed(&format!("installing {COMPONENTIZE_PY}"), || {
-        if venv.exists() {
-            std::fs::remove_dir_all(&venv)
-                .with_context(|| format!("cannot clear `{}`", venv.display()))?;
-        }
+        steps::clear(&venv)?;
         steps::run(Command::new(&args.python).args(["-m", "venv"]).arg(&venv))?;
         steps::run(
             Command::new(venv.join("bin/python"))
@@ -162,10 +159,7 @@ fn requirements(
     let python = componentize.with_file_name("python");
     steps::timed("installing requirements.txt", || {
         let partial = deps.with_extension(format!("partial-{}", std::process::id()));
-        if partial.exists() {
-            std::fs::remove_dir_all(&partial)
-                .with_context(|| format!("cannot clear `{}`", partial.display()))?;
-        }
+        steps::clear(&partial)?;
         steps::run(
             Command::new(&python)
                 .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])

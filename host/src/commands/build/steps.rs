@@ -6,6 +6,15 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 
+/// Removes the folder `dir` and everything in it, if it is there.
+pub(crate) fn clear(dir: &std::path::Path) -> anyhow::Result<()> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir)
+            .with_context(|| format!("cannot clear `{}`", dir.display()))?;
+    }
+    Ok(())
+}
+
 /// Runs `step`, then prints its name and duration.
 pub(crate) fn timed<T>(name: &str, step: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
     eprintln!("bootstrap build: {name}…");
