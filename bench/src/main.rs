@@ -2,12 +2,12 @@
 //! machine, it starts each server pinned to CPU 0 with the load generator (`wrk`) on
 //! CPU 1, warms it up and measures `bootstrap` against a native hyper server doing the
 //! same work (and `wasmtime serve`, when built): throughput and latency, cold start,
-//! memory, instance replacement, hot swap. It prints one table and writes it into
+//! memory, instance replacement, hot swap, and the Python and JavaScript examples. It prints one table and writes it into
 //! BENCHMARKS.md with the command, versions and machine.
 
 mod client;
+mod languages;
 mod platform;
-mod python;
 mod report;
 mod scenarios;
 mod server;
@@ -104,7 +104,8 @@ async fn run(
         replacement: setup.replacement(200).await?,
         hot_swap: setup.hot_swap(10).await?,
         timeout_margin: setup.timeout_margin(5).await?,
-        python: setup.python(root).await?,
+        languages: setup.languages(root).await?,
+        js_engines: setup.javascript_engines(root).await?,
     })
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
-use crate::python::PythonFigures;
+use crate::languages::{EngineFigures, LanguageFigures};
 use crate::scenarios::{Baseline, Memory, Throughput};
 use crate::wrk::Measured;
 
@@ -29,8 +29,10 @@ pub(crate) struct Results {
     pub(crate) hot_swap: Duration,
     /// How late a 1 s timeout fires.
     pub(crate) timeout_margin: Duration,
-    /// The Python example beside the Rust echo.
-    pub(crate) python: PythonFigures,
+    /// Each language's example beside the Rust echo.
+    pub(crate) languages: Vec<LanguageFigures>,
+    /// The JavaScript engines on the bare echo.
+    pub(crate) js_engines: Vec<EngineFigures>,
 }
 
 /// From exec to the first answered `/invoke`, medians.
@@ -91,7 +93,10 @@ impl Results {
         let _ = writeln!(out, "{header}\n");
         self.throughput_table(&mut out);
         self.other_figures(&mut out);
-        self.python_table(&mut out);
+        for language in &self.languages {
+            self.language_table(language, &mut out);
+        }
+        engines_table(&self.js_engines, &mut out);
         self.targets(&mut out);
         out
     }
@@ -121,11 +126,12 @@ impl Results {
         }
     }
 
-    fn python_table(&self, out: &mut String) {
-        let p = &self.python;
+    fn language_table(&self, p: &LanguageFigures, out: &mut String) {
+        let language = p.language;
         let _ = writeln!(
             out,
-            "\n| Python (`examples/python/event`, componentize-py 0.25.1) | Python | Rust echo, same run |"
+            "\n| {} (`examples/{}`, {}) | {} | Rust echo, same run |",
+            language.name, language.example, language.toolchain, language.name
         );
         let _ = writeln!(out, "|---|---|---|");
         let rows = [
@@ -163,14 +169,15 @@ impl Results {
                 "`/invoke` 64 B, c32, FC's headers".to_string(),
                 figures_of(&p.invoke_c32),
                 format!(
-                    "{} (Python = {:.2}× Rust)",
+                    "{} ({} = {:.2}× Rust)",
                     figures_of(&p.rust_invoke_c32),
+                    language.name,
                     p.invoke_c32.rps / p.rust_invoke_c32.rps
                 ),
             ),
         ];
-        for (what, python, rust) in rows {
-            let _ = writeln!(out, "| {what} | {python} | {rust} |");
+        for (what, figure, rust) in rows {
+            let _ = writeln!(out, "| {what} | {figure} | {rust} |");
         }
     }
 
@@ -338,4 +345,25 @@ pub(crate) fn write_into(path: &Path, results: &str) -> anyhow::Result<()> {
         .context("BENCHMARKS.md has no results:end marker")?;
     let updated = format!("{before}{START}\n{results}\n{END}{after}");
     std::fs::write(path, updated).with_context(|| format!("cannot write `{}`", path.display()))
+}
+
+/// The JavaScript engines on the same bare echo (no SDK).
+fn engines_table(engines: &[EngineFigures], out: &mut String) {
+    let _ = writeln!(
+        out,
+        "\n| JavaScript engine, bare echo (no SDK) | size | `bootstrap compile` | cold start (`.cwasm`, median of 10) | peak RSS, c1 | `/invoke` 64 B, c32 |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    for e in engines {
+        let _ = writeln!(
+            out,
+            "| {} | {:.1} MB | {:.1} s | {} | {:.1} MiB | {} |",
+            e.engine,
+            e.size_mb,
+            e.compile.as_secs_f64(),
+            ms(e.cold),
+            e.rss_mib,
+            figures_of(&e.invoke_c32)
+        );
+    }
 }

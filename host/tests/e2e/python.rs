@@ -4,7 +4,6 @@
 //! guest's log, and a Flask app through WSGI.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 use base64::Engine as _;
@@ -12,9 +11,10 @@ use bytes::Bytes;
 use http_body_util::Full;
 
 use crate::context::{ALL_HEADERS, expected_context};
+use crate::projects::{self, build_example};
 use crate::support::{InProcess, fc_request, invoke_with, json, text};
 
-const BOOTSTRAP: &str = env!("CARGO_BIN_EXE_bootstrap");
+const PYTHON: &str = "python";
 
 /// The examples' components, built once for all the tests of this module.
 struct Built {
@@ -25,36 +25,13 @@ struct Built {
 fn built() -> &'static Built {
     static BUILT: OnceLock<Built> = OnceLock::new();
     BUILT.get_or_init(|| Built {
-        event: build("event"),
-        flask: build("flask"),
+        event: build_example(PYTHON, "event"),
+        flask: build_example(PYTHON, "flask"),
     })
-}
-
-/// Where the tests keep compiled modules: built once, mapped by every test.
-fn cache_dir() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-compiled")
-}
-
-fn build(example: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let output = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("python-{example}.wasm"));
-    let status = Command::new(BOOTSTRAP)
-        .arg("build")
-        .arg(root.join("examples/python").join(example))
-        .arg("-o")
-        .arg(&output)
-        .arg("--cache-dir")
-        .arg(cache_dir())
-        .status()
-        .expect("bootstrap runs");
-    assert!(status.success(), "bootstrap build {example} failed");
-    output
 }
 
 fn start(module: &Path) -> InProcess {
-    InProcess::start_with(module.to_str().unwrap(), |args| {
-        args.call.cache.cache_dir = Some(cache_dir());
-    })
+    projects::start(PYTHON, module)
 }
 
 fn action(name: &str) -> String {
@@ -147,15 +124,12 @@ async fn the_seeds_flask_app_serves_its_routes() {
 
 #[test]
 fn flask_sees_the_function_name_from_the_environment() {
-    let output = Command::new(BOOTSTRAP)
-        .args(["invoke", "--module"])
-        .arg(&built().flask)
-        .arg("--cache-dir")
-        .arg(cache_dir())
-        .args(["--http", "GET /"])
-        .env("FC_FUNCTION_NAME", "hello-flask")
-        .output()
-        .expect("bootstrap runs");
+    let output = projects::invoke_command(
+        PYTHON,
+        &built().flask,
+        &["--http", "GET /"],
+        &[("FC_FUNCTION_NAME", "hello-flask")],
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
@@ -166,18 +140,7 @@ fn flask_sees_the_function_name_from_the_environment() {
 
 /// Builds a one-file project `index.py` with `source`, with extra build arguments.
 fn build_source(name: &str, source: &str, args: &[&str]) -> (std::process::Output, PathBuf) {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("python-project-{name}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("index.py"), source).unwrap();
-    let output = Command::new(BOOTSTRAP)
-        .arg("build")
-        .arg(&dir)
-        .arg("--cache-dir")
-        .arg(cache_dir())
-        .args(args)
-        .output()
-        .expect("bootstrap runs");
-    (output, dir.join("handler.wasm"))
+    projects::build_source(PYTHON, name, "index.py", source, args)
 }
 
 #[tokio::test]

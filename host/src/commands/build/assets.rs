@@ -36,10 +36,40 @@ pub(crate) const PYTHON_SDK: &[(&str, &str)] = &[
     ),
 ];
 
+/// `sdk/js/`: the SDK bundled into every JavaScript component.
+pub(crate) const JAVASCRIPT_SDK: &[(&str, &str)] = &[
+    ("buffer.js", include_str!("../../../../sdk/js/buffer.js")),
+    ("console.js", include_str!("../../../../sdk/js/console.js")),
+    ("context.js", include_str!("../../../../sdk/js/context.js")),
+    ("errors.js", include_str!("../../../../sdk/js/errors.js")),
+    ("exports.js", include_str!("../../../../sdk/js/exports.js")),
+    ("globals.js", include_str!("../../../../sdk/js/globals.js")),
+    ("http.js", include_str!("../../../../sdk/js/http.js")),
+    ("pending.js", include_str!("../../../../sdk/js/pending.js")),
+    ("process.js", include_str!("../../../../sdk/js/process.js")),
+];
+
+/// What a JavaScript build adds to `wit/`: its world and the WASI interface it imports.
+pub(crate) const JAVASCRIPT_WIT: &[(&str, &str)] = &[
+    (
+        "javascript.wit",
+        include_str!("../../../../sdk/js/wit/javascript.wit"),
+    ),
+    (
+        "deps/cli/environment.wit",
+        include_str!("../../../../sdk/js/wit/deps/cli/environment.wit"),
+    ),
+];
+
 /// Writes `files` under `dir`, replacing what was there.
 pub(crate) fn write_all(dir: &std::path::Path, files: &[(&str, &str)]) -> anyhow::Result<()> {
-    use anyhow::Context as _;
     super::steps::clear(dir)?;
+    write_more(dir, files)
+}
+
+/// Writes `files` under `dir`, beside what is there.
+pub(crate) fn write_more(dir: &std::path::Path, files: &[(&str, &str)]) -> anyhow::Result<()> {
+    use anyhow::Context as _;
     for (name, text) in files {
         let path = dir.join(name);
         if let Some(parent) = path.parent() {

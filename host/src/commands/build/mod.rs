@@ -3,6 +3,7 @@
 //! the cache so the next start, or the swap `--watch` makes, maps it at once.
 
 mod assets;
+mod javascript;
 mod python;
 mod steps;
 
@@ -34,13 +35,14 @@ pub struct BuildArgs {
     #[arg(long, default_value = "index.initialize")]
     pub initializer: String,
 
-    /// The PreStop hook, run when the module defines it.
-    #[arg(long, default_value = "index.pre_stop")]
-    pub pre_stop: String,
+    /// The PreStop hook, run when the module defines it. [default: index.pre_stop in
+    /// Python, index.preStop in JavaScript]
+    #[arg(long)]
+    pub pre_stop: Option<String>,
 
-    /// A module to bundle although the handler's module does not import it when it
-    /// loads (one it imports inside a function, say): a Python component holds the
-    /// modules imported while it is built, and only those. Repeatable.
+    /// Python: a module to bundle although the handler's module does not import it
+    /// when it loads (one it imports inside a function, say): a Python component holds
+    /// the modules imported while it is built, and only those. Repeatable.
     #[arg(long = "import", value_name = "MODULE")]
     pub imports: Vec<String>,
 
@@ -63,6 +65,8 @@ pub struct BuildArgs {
 enum Language {
     /// The handler's module is a `.py` file.
     Python,
+    /// The handler's module is a `.js`, `.mjs` or `.cjs` file.
+    JavaScript,
 }
 
 /// Builds the project in `args.dir`.
@@ -84,6 +88,7 @@ pub(crate) fn run(args: &BuildArgs) -> anyhow::Result<()> {
     let partial = this_build.path().join("handler.wasm");
     match language {
         Language::Python => python::build(args, &work, this_build.path(), &partial)?,
+        Language::JavaScript => javascript::build(args, &work, this_build.path(), &partial)?,
     }
     install(args, &partial, &output)
 }
@@ -93,16 +98,29 @@ fn detect(dir: &Path, handler: &str) -> anyhow::Result<Language> {
     if !dir.is_dir() {
         bail!("`{}` is not a folder", dir.display());
     }
-    let module = python::module_file(handler)?;
-    if dir.join(&module).is_file() {
-        return Ok(Language::Python);
+    let python = python::module_file(handler)?;
+    let javascript = javascript::module_file(dir, handler)?;
+    match (dir.join(&python).is_file(), javascript) {
+        (true, None) => Ok(Language::Python),
+        (false, Some(_)) => Ok(Language::JavaScript),
+        (true, Some(javascript)) => bail!(
+            "`{}` has both `{}` and `{}`: which one is the handler's module? Move the \
+             other, or name another module with --handler",
+            dir.display(),
+            python.display(),
+            javascript.display()
+        ),
+        (false, None) => bail!(
+            "`{}` has no `{}` and no `{}.js` (the module of --handler {handler}): \
+             bootstrap build knows Python and JavaScript projects; Rust functions build \
+             with cargo (see `bootstrap new`)",
+            dir.display(),
+            python.display(),
+            handler
+                .rsplit_once('.')
+                .map_or(handler, |(module, _)| module)
+        ),
     }
-    bail!(
-        "`{}` has no `{}` (the module of --handler {handler}): bootstrap build knows \
-         Python projects; Rust functions build with cargo (see `bootstrap new`)",
-        dir.display(),
-        module.display()
-    )
 }
 
 /// Compiles the built component into the cache (which also checks it links), then

@@ -14,6 +14,8 @@ use super::{BuildArgs, assets, steps};
 const COMPONENTIZE_PY: &str = "componentize-py==0.25.1";
 /// The module componentize-py starts from: written by [`write_entry`].
 const ENTRY_MODULE: &str = "fc_app";
+/// The default PreStop hook of a Python function.
+const DEFAULT_PRE_STOP: &str = "index.pre_stop";
 /// Extensions of native (CPython for Linux) modules, which cannot run in the sandbox.
 const NATIVE_SUFFIXES: &[&str] = &[".so", ".pyd", ".dylib"];
 
@@ -47,7 +49,8 @@ pub(super) fn build(
     scratch: &Path,
     output: &Path,
 ) -> anyhow::Result<()> {
-    for name in [&args.initializer, &args.pre_stop] {
+    let pre_stop = args.pre_stop.as_deref().unwrap_or(DEFAULT_PRE_STOP);
+    for name in [args.initializer.as_str(), pre_stop] {
         module_file(name).with_context(|| format!("`{name}` is not `module.function`"))?;
     }
     let wit = scratch.join("wit");
@@ -55,7 +58,7 @@ pub(super) fn build(
     let sdk = scratch.join("sdk");
     assets::write_all(&sdk, assets::PYTHON_SDK)?;
     let entry = scratch.join("entry");
-    write_entry(args, &entry)?;
+    write_entry(args, pre_stop, &entry)?;
     let componentize = toolchain(args)?;
     let mut paths = vec![entry, sdk];
     if let Some(deps) = requirements(args, work, &componentize)? {
@@ -76,7 +79,7 @@ pub(super) fn build(
 }
 
 /// The entry module: names the user's functions and imports what must be bundled.
-fn write_entry(args: &BuildArgs, dir: &Path) -> anyhow::Result<()> {
+fn write_entry(args: &BuildArgs, pre_stop: &str, dir: &Path) -> anyhow::Result<()> {
     let mut text = String::from("# Written by `bootstrap build`: the component's entry.\n");
     for module in &args.imports {
         if !is_dotted_name(module) {
@@ -90,38 +93,20 @@ fn write_entry(args: &BuildArgs, dir: &Path) -> anyhow::Result<()> {
          EventHandler = _exports.EventHandler\n\
          HttpHandler = _exports.HttpHandler\n\
          Lifecycle = _exports.Lifecycle\n",
-        args.handler, args.initializer, args.pre_stop
+        args.handler, args.initializer, pre_stop
     ));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
     let path = dir.join(format!("{ENTRY_MODULE}.py"));
     std::fs::write(&path, text).with_context(|| format!("cannot write `{}`", path.display()))
 }
 
-/// componentize-py, installed into its own virtual environment the first time.
-/// A venv's scripts name their interpreter by absolute path, so it is made where it
-/// stays; a stamp written last tells a finished installation from an interrupted one,
-/// and a lock file lets one build install while the others wait.
+/// componentize-py, installed into its own virtual environment the first time (a
+/// venv's scripts name their interpreter by absolute path, so it is made where it
+/// stays).
 fn toolchain(args: &BuildArgs) -> anyhow::Result<PathBuf> {
-    let tools = super::tools_dir(args)?;
-    let venv = tools.join(COMPONENTIZE_PY.replace("==", "-"));
+    let venv = super::tools_dir(args)?.join(COMPONENTIZE_PY.replace("==", "-"));
     let program = venv.join("bin/componentize-py");
-    let stamp = venv.join("installed-by-bootstrap");
-    if stamp.is_file() {
-        return Ok(program);
-    }
-    // Builds that start together install once: the others wait for the first.
-    std::fs::create_dir_all(&tools)
-        .with_context(|| format!("cannot create `{}`", tools.display()))?;
-    let lock_path = venv.with_extension("lock");
-    let lock = std::fs::File::create(&lock_path)
-        .with_context(|| format!("cannot create `{}`", lock_path.display()))?;
-    lock.lock()
-        .with_context(|| format!("cannot lock `{}`", lock_path.display()))?;
-    if stamp.is_file() {
-        return Ok(program);
-    }
-    steps::timed(&format!("installing {COMPONENTIZE_PY}"), || {
-        steps::clear(&venv)?;
+    steps::install_once(&venv, COMPONENTIZE_PY, || {
         steps::run(Command::new(&args.python).args(["-m", "venv"]).arg(&venv))?;
         steps::run(
             Command::new(venv.join("bin/python"))
@@ -131,8 +116,7 @@ fn toolchain(args: &BuildArgs) -> anyhow::Result<PathBuf> {
         if !program.is_file() {
             bail!("the installation made no `{}`", program.display());
         }
-        std::fs::write(&stamp, COMPONENTIZE_PY)
-            .with_context(|| format!("cannot write `{}`", stamp.display()))
+        Ok(())
     })?;
     Ok(program)
 }
@@ -272,11 +256,11 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let args = Cli::parse_from(["b", "--import", "decimal", "--handler", "app.main"]).build;
-        write_entry(&args, dir.path()).unwrap();
+        write_entry(&args, DEFAULT_PRE_STOP, dir.path()).unwrap();
         let text = std::fs::read_to_string(dir.path().join("fc_app.py")).unwrap();
         assert!(text.contains("import decimal  # --import\n"), "{text}");
         assert!(text.contains(r#"handler="app.main""#), "{text}");
         let bad = Cli::parse_from(["b", "--import", "os; rm"]).build;
-        assert!(write_entry(&bad, dir.path()).is_err());
+        assert!(write_entry(&bad, DEFAULT_PRE_STOP, dir.path()).is_err());
     }
 }

@@ -48,3 +48,34 @@ pub(crate) fn run(command: &mut Command) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Installs a toolchain into `dir` the first time it is asked for: `install` fills the
+/// (cleared) folder; a stamp written last tells a finished installation from an
+/// interrupted one, and a lock file lets one build install while the others wait.
+pub(crate) fn install_once(
+    dir: &std::path::Path,
+    what: &str,
+    install: impl FnOnce() -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let stamp = dir.join("installed-by-bootstrap");
+    if stamp.is_file() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create `{}`", parent.display()))?;
+    }
+    let lock_path = dir.with_extension("lock");
+    let lock = std::fs::File::create(&lock_path)
+        .with_context(|| format!("cannot create `{}`", lock_path.display()))?;
+    lock.lock()
+        .with_context(|| format!("cannot lock `{}`", lock_path.display()))?;
+    if stamp.is_file() {
+        return Ok(());
+    }
+    timed(&format!("installing {what}"), || {
+        clear(dir)?;
+        install()?;
+        std::fs::write(&stamp, what).with_context(|| format!("cannot write `{}`", stamp.display()))
+    })
+}

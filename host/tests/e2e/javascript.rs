@@ -1,0 +1,251 @@
+//! JavaScript functions: the examples under `examples/js/` built by `bootstrap build`
+//! (which installs componentize-js and rolldown itself) and driven like the Rust and
+//! Python examples: FC's context, the initializer's state, thrown errors and callback
+//! errors as FC errors, the guest's log, and the `(req, resp, context)` HTTP shape.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use http_body_util::Full;
+
+use crate::context::{ALL_HEADERS, expected_context};
+use crate::projects::{self, build_example};
+use crate::support::{InProcess, fc_request, invoke_with, json, text};
+
+const JS: &str = "js";
+
+/// The components, built once for all the tests of this module.
+struct Built {
+    event: PathBuf,
+    http: PathBuf,
+    /// A handler that answers late, through callbacks and timers, or never.
+    late: PathBuf,
+}
+
+/// The `late` project: called as an event it is `(event, context, callback)`, as an
+/// HTTP function `(req, resp, context)`.
+const LATE: &str = r#"
+exports.handler = (first, second, third) => {
+  if (typeof third === "function") {
+    const event = first.toString();
+    if (event === "later") setTimeout(() => third(null, "called back"), 5);
+    if (event === "error") third(new TypeError("called back with an error"));
+    return; // "never": returns without calling back
+  }
+  if (first.path === "/timer") setTimeout(() => second.send("sent from a timer"), 5);
+  if (first.path === "/async") return (async () => second.setStatusCode(204))();
+};
+"#;
+
+fn built() -> &'static Built {
+    static BUILT: OnceLock<Built> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let (output, late) = projects::build_source(JS, "late", "index.js", LATE, &[]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Built {
+            event: build_example(JS, "event"),
+            http: build_example(JS, "http"),
+            late,
+        }
+    })
+}
+
+fn start(module: &Path) -> InProcess {
+    projects::start(JS, module)
+}
+
+fn action(name: &str) -> String {
+    format!(r#"{{"action": "{name}"}}"#)
+}
+
+fn http_request(method: &str, target: &str, body: &'static [u8]) -> http::Request<Full<Bytes>> {
+    http::Request::builder()
+        .method(method)
+        .uri(target)
+        .header("host", "127.0.0.1")
+        .body(Full::new(Bytes::from_static(body)))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_context_has_every_field_in_fc_shape() {
+    let host = start(&built().event);
+    let response = host.send(invoke_with(action("context"), ALL_HEADERS)).await;
+    assert_eq!(response.status(), 200, "{}", text(&response));
+    assert_eq!(json(&response), expected_context());
+}
+
+#[tokio::test]
+async fn the_initializer_state_is_kept_across_calls() {
+    let host = start(&built().event);
+    let init = host
+        .send(
+            fc_request("/initialize")
+                .body(Full::new(Bytes::new()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(init.status(), 200, "{}", text(&init));
+    for expected in 1..=3 {
+        let response = host.invoke(action("count")).await;
+        assert_eq!(json(&response), serde_json::json!({"calls": expected}));
+    }
+    assert!(
+        host.log().contains("[INFO]  initialized for"),
+        "{}",
+        host.log()
+    );
+}
+
+#[tokio::test]
+async fn a_thrown_error_is_fc_error_with_its_name_and_stack() {
+    let host = start(&built().event);
+    let response = host.invoke(action("fail")).await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.headers()["x-fc-status"], "404");
+    let body = json(&response);
+    assert_eq!(body["errorType"], "RangeError");
+    assert_eq!(body["errorMessage"], "the event asked to fail");
+    let frame = body["stackTrace"][0].as_str().unwrap();
+    assert!(frame.contains("exports.handler@"), "{frame}");
+    assert!(frame.contains("bundle.js:"), "{frame}");
+    // The instance was not lost: the next call is served.
+    assert_eq!(text(&host.invoke(action("echo")).await), action("echo"));
+}
+
+#[tokio::test]
+async fn console_lines_reach_the_tail_log() {
+    let host = start(&built().event);
+    let mut request = invoke_with(action("echo"), &[("x-fc-request-id", "js-tail")]);
+    request
+        .headers_mut()
+        .insert("x-fc-log-type", "Tail".parse().unwrap());
+    let response = host.send(request).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(text(&response), action("echo"));
+    let tail = base64::engine::general_purpose::STANDARD
+        .decode(response.headers()["x-fc-log-result"].as_bytes())
+        .unwrap();
+    let tail = String::from_utf8(tail).unwrap();
+    assert!(tail.contains("js-tail [INFO]  action echo\n"), "{tail}");
+}
+
+#[tokio::test]
+async fn a_promise_settled_by_a_timer_answers_and_the_instance_keeps_serving() {
+    let host = start(&built().event);
+    for _ in 0..3 {
+        assert_eq!(text(&host.invoke(action("later")).await), "later");
+    }
+}
+
+#[test]
+fn process_env_holds_the_functions_environment() {
+    let output = projects::invoke_command(
+        JS,
+        &built().event,
+        &["-e", &action("env")],
+        &[("GREETING", "hola")],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "hola");
+}
+
+#[tokio::test]
+async fn the_seeds_hello_answers_get_and_post() {
+    let host = start(&built().http);
+    for (method, body) in [("GET", &b""[..]), ("POST", &b"payload"[..])] {
+        let response = host.send(http_request(method, "/hello", body)).await;
+        assert_eq!(response.status(), 200, "{}", text(&response));
+        assert_eq!(response.headers()["content-type"], "text/plain");
+        assert_eq!(
+            text(&response),
+            format!("Hello FunctionCompute, http {method}")
+        );
+    }
+    assert!(host.log().contains("[INFO]  payload\n"), "{}", host.log());
+}
+
+#[tokio::test]
+async fn the_seeds_request_details_example_sees_the_request() {
+    let host = start(&built().http);
+    let mut request = http_request("PUT", "/a%20b/c?x=1&y=two&x=3", b"the body");
+    let headers = request.headers_mut();
+    headers.insert("x-custom", "v".parse().unwrap());
+    headers.insert("x-fc-client-ip", "10.0.0.7".parse().unwrap());
+    headers.insert("x-fc-request-id", "js-http-1".parse().unwrap());
+    let response = host.send(request).await;
+    assert_eq!(response.status(), 200, "{}", text(&response));
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let body = text(&response);
+    for line in [
+        "requestHeader: host:127.0.0.1  x-custom:v  \n",
+        "url: /a%20b/c?x=1&y=two&x=3\n",
+        "path: /a b/c\n",
+        "queries: x=1,3  y=two  \n",
+        "method: PUT\n",
+        "clientIP: 10.0.0.7\n",
+        "body: the body\n",
+        "requestId: js-http-1\n",
+    ] {
+        assert!(body.contains(line), "{line:?} not in {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_callback_answers_an_event_and_its_error_is_fc_error() {
+    let host = start(&built().late);
+    assert_eq!(text(&host.invoke("later").await), "called back");
+    let response = host.invoke("error").await;
+    assert_eq!(response.status(), 404);
+    let body = json(&response);
+    assert_eq!(body["errorType"], "TypeError");
+    assert_eq!(body["errorMessage"], "called back with an error");
+}
+
+#[tokio::test]
+async fn a_callback_never_called_is_an_error_not_a_hang_or_a_trap() {
+    let host = start(&built().late);
+    let response = host.invoke("never").await;
+    assert_eq!(response.status(), 404);
+    let body = json(&response);
+    assert_eq!(body["errorType"], "CallbackNotCalled", "{body}");
+    assert_eq!(text(&host.invoke("later").await), "called back");
+}
+
+#[tokio::test]
+async fn an_http_answer_may_come_later_or_never() {
+    let host = start(&built().late);
+    let timer = host.send(http_request("GET", "/timer", b"")).await;
+    assert_eq!(text(&timer), "sent from a timer");
+    let settled = host.send(http_request("GET", "/async", b"")).await;
+    assert_eq!(settled.status(), 204);
+    let never = host.send(http_request("GET", "/never", b"")).await;
+    assert_eq!(never.status(), 502);
+    assert_eq!(
+        never.headers()["x-fc-error-type"],
+        "UnhandledInvocationError"
+    );
+    assert_eq!(json(&never)["errorType"], "ResponseNotSent");
+}
+
+#[test]
+fn reading_the_environment_while_the_module_loads_fails_the_build_and_says_why() {
+    let source = "const BUCKET = process.env.BUCKET;\nexports.handler = () => BUCKET;\n";
+    let (output, _) = projects::build_source(JS, "env-at-load", "index.js", source, &[]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("process.env was read while the module loads"),
+        "{stderr}"
+    );
+}
