@@ -61,13 +61,20 @@ pub(crate) struct LanguageFigures {
     pub(crate) rust_invoke_c32: Measured,
 }
 
-/// One JavaScript engine serving the bare echo.
+/// One JavaScript engine on the bare echo.
 #[derive(Debug)]
 pub(crate) struct EngineFigures {
     pub(crate) engine: &'static str,
     pub(crate) size_mb: f64,
     /// `bootstrap compile` of the component.
     pub(crate) compile: Duration,
+    /// How it serves, or why it does not (the error of its first call).
+    pub(crate) served: Result<Served, String>,
+}
+
+/// What an engine that serves measured.
+#[derive(Debug)]
+pub(crate) struct Served {
     /// Cold start from the `.cwasm` (median of 10).
     pub(crate) cold: Duration,
     pub(crate) rss_mib: f64,
@@ -199,13 +206,19 @@ impl Setup {
             .arg(&cwasm))?;
         let compile = started.elapsed();
         let spec = self.bootstrap(&cwasm.display().to_string(), &[])?;
+        let served = match first_call(&self.bootstrap, &cwasm) {
+            Err(why) => Err(why),
+            Ok(()) => Ok(Served {
+                cold: cold_start(&spec, 10).await?,
+                rss_mib: self.rss_after_one_connection(&spec)?,
+                invoke_c32: self.measure(&spec, &invoke_load(32))?,
+            }),
+        };
         Ok(EngineFigures {
             engine,
             size_mb: std::fs::metadata(module)?.len() as f64 / 1e6,
             compile,
-            cold: cold_start(&spec, 10).await?,
-            rss_mib: self.rss_after_one_connection(&spec)?,
-            invoke_c32: self.measure(&spec, &invoke_load(32))?,
+            served,
         })
     }
 
@@ -219,6 +232,20 @@ impl Setup {
         )?;
         server.peak_rss_mib()
     }
+}
+
+/// One event through `bootstrap invoke`: `Err` with the call's error body if it fails.
+fn first_call(bootstrap: &Path, module: &Path) -> Result<(), String> {
+    let output = Command::new(bootstrap)
+        .args(["invoke", "-e", "hi", "--module"])
+        .arg(module)
+        .env("BOOTSTRAP_CACHE_DIR", "none")
+        .output()
+        .map_err(|e| e.to_string())?;
+    if output.status.success() && output.stdout == b"hi" {
+        return Ok(());
+    }
+    Err(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// Where `bootstrap build` installed the JavaScript toolchain (it has, once the

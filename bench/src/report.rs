@@ -355,15 +355,21 @@ fn engines_table(engines: &[EngineFigures], out: &mut String) {
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|");
     for e in engines {
+        let served = match &e.served {
+            Ok(s) => format!(
+                "{} | {:.1} MiB | {}",
+                ms(s.cold),
+                s.rss_mib,
+                figures_of(&s.invoke_c32)
+            ),
+            Err(why) => format!("does not serve: `{}` | | ", why.replace('|', "\\|")),
+        };
         let _ = writeln!(
             out,
-            "| {} | {:.1} MB | {:.1} s | {} | {:.1} MiB | {} |",
+            "| {} | {:.1} MB | {:.1} s | {served} |",
             e.engine,
             e.size_mb,
             e.compile.as_secs_f64(),
-            ms(e.cold),
-            e.rss_mib,
-            figures_of(&e.invoke_c32)
         );
     }
 }

@@ -81,7 +81,9 @@ export class Buffer extends Uint8Array {
     if (ArrayBuffer.isView(value)) {
       return new Buffer(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
     }
-    if (value && value.type === "Buffer" && Array.isArray(value.data)) return new Buffer(value.data);
+    if (value && value.type === "Buffer" && Array.isArray(value.data)) {
+      return new Buffer(value.data);
+    }
     return new Buffer(value);
   }
 

@@ -6,7 +6,10 @@ import { log } from "fc:runtime/log@0.2.0";
 function inspect(value, depth = 0) {
   if (typeof value === "string") return depth === 0 ? value : JSON.stringify(value);
   if (value instanceof Error) return value.stack ? `${value}\n${value.stack}` : String(value);
-  if (value instanceof Uint8Array) return `<Buffer ${Array.from(value.subarray(0, 50), (b) => b.toString(16).padStart(2, "0")).join(" ")}${value.length > 50 ? " ..." : ""}>`;
+  if (value instanceof Uint8Array) {
+    const shown = Array.from(value.subarray(0, 50), (b) => b.toString(16).padStart(2, "0"));
+    return `<Buffer ${shown.join(" ")}${value.length > 50 ? " ..." : ""}>`;
+  }
   if (typeof value === "function") return `[Function: ${value.name || "(anonymous)"}]`;
   if (typeof value === "bigint") return `${value}n`;
   if (value === null || typeof value !== "object") return String(value);

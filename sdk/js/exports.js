@@ -56,7 +56,8 @@ function pick(namespace, name) {
 async function serveHttp(handler, name, request, context) {
   const resp = new Response();
   const sent = resp.finished.then(() => null);
-  const returned = await Promise.race([sent, fcRuntimeCallUser(handler, [requestOf(request), resp, context], name)]);
+  const call = fcRuntimeCallUser(handler, [requestOf(request), resp, context], name);
+  const returned = await Promise.race([sent, call]);
   // A synchronous handler may send later (from a timer or a callback); an async one
   // that settles without sending answers with what it set.
   if (returned && !returned.async && resp.body === undefined) {
@@ -98,7 +99,8 @@ export function exportsFor(entry) {
         }),
     },
     httpHandler: {
-      handle: (ctx, request) => guarded(() => serveHttp(handler, handlerName, request, contextOf(ctx))),
+      handle: (ctx, request) =>
+        guarded(() => serveHttp(handler, handlerName, request, contextOf(ctx))),
     },
     lifecycle: {
       initialize: (ctx) => runHook("initializer", ctx),

@@ -17,7 +17,8 @@ function env() {
   if (!serving) {
     throw new Error(
       "process.env was read while the module loads: that code runs when `bootstrap build` " +
-        "builds the component, not on FC. Read environment variables in `initialize` or in the handler",
+        "builds the component, not on FC. Read environment variables in `initialize` or " +
+        "in the handler",
     );
   }
   environment ??= Object.fromEntries(getEnvironment());

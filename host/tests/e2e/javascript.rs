@@ -249,3 +249,20 @@ fn reading_the_environment_while_the_module_loads_fails_the_build_and_says_why()
         "{stderr}"
     );
 }
+
+#[test]
+fn the_sdks_unit_tests_pass_in_nodejs() {
+    // The SDK's pure modules (Buffer, the HTTP shapes) against Node.js's own Buffer.
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk/js/test");
+    let output = std::process::Command::new("node")
+        .arg("--test")
+        .arg(&tests)
+        .output()
+        .expect("node runs");
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -88,6 +88,9 @@ pub(super) fn build(
     scratch: &Path,
     output: &Path,
 ) -> anyhow::Result<()> {
+    if !args.imports.is_empty() {
+        bail!("--import is for Python projects: a JavaScript bundle holds what its modules import");
+    }
     let dir = &args.dir;
     let handler = function(dir, &args.handler)?
         .with_context(|| format!("no module file for --handler `{}`", args.handler))?;
