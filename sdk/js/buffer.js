@@ -4,7 +4,8 @@
 // handlers do with request and response bodies.
 
 const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder();
+// Node keeps a byte-order mark when it decodes.
+const utf8Decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 function normalize(encoding) {
   const name = String(encoding ?? "utf8").toLowerCase();
@@ -19,21 +20,29 @@ function encode(text, encoding) {
     case "utf8":
       return utf8Encoder.encode(text);
     case "hex": {
-      const bytes = new Uint8Array(text.length >>> 1);
-      for (let i = 0; i < bytes.length; i++) {
-        bytes[i] = parseInt(text.substr(i * 2, 2), 16);
+      // As Node: pairs of hex digits, up to the first pair that is not one.
+      const bytes = [];
+      for (let i = 0; i + 1 < text.length; i += 2) {
+        const pair = text.slice(i, i + 2);
+        if (!/^[0-9a-fA-F]{2}$/.test(pair)) break;
+        bytes.push(parseInt(pair, 16));
       }
-      return bytes;
+      return Uint8Array.from(bytes);
     }
     case "base64":
     case "base64url": {
-      const standard = text.replace(/-/g, "+").replace(/_/g, "/").replace(/[^A-Za-z0-9+/]/g, "");
+      let standard = text.replace(/-/g, "+").replace(/_/g, "/").replace(/[^A-Za-z0-9+/]/g, "");
+      // A lone last character carries no whole byte: Node drops it.
+      if (standard.length % 4 === 1) standard = standard.slice(0, -1);
       const binary = atob(standard + "=".repeat((4 - (standard.length % 4)) % 4));
       return encode(binary, "latin1");
     }
     case "latin1":
-    case "ascii":
-      return Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
+    case "ascii": {
+      const bytes = new Uint8Array(text.length);
+      for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i) & 0xff;
+      return bytes;
+    }
     default:
       throw new TypeError(`Unknown encoding: ${encoding}`);
   }
@@ -49,8 +58,9 @@ function decode(bytes, encoding) {
       return btoa(decode(bytes, "latin1"));
     case "base64url":
       return decode(bytes, "base64").replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-    case "latin1":
-    case "ascii": {
+    case "ascii":
+      return decode(bytes.map((byte) => byte & 0x7f), "latin1");
+    case "latin1": {
       let text = "";
       for (let i = 0; i < bytes.length; i += 0x8000) {
         text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
@@ -75,10 +85,14 @@ export class Buffer extends Uint8Array {
     }
   }
 
+  /** A copy of `value` (a string, array or typed array), or a view of an ArrayBuffer. */
   static from(value, encodingOrOffset, length) {
     if (typeof value === "string") return new Buffer(encode(value, encodingOrOffset));
+    if (typeof value === "number") {
+      throw new TypeError("The first argument must be a string, Buffer, ArrayBuffer or array");
+    }
     if (value instanceof ArrayBuffer) return new Buffer(value, encodingOrOffset, length);
-    if (ArrayBuffer.isView(value)) {
+    if (value instanceof DataView) {
       return new Buffer(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
     }
     if (value && value.type === "Buffer" && Array.isArray(value.data)) {
@@ -87,10 +101,43 @@ export class Buffer extends Uint8Array {
     return new Buffer(value);
   }
 
-  static alloc(size, fill) {
+  static alloc(size, fill, encoding) {
     const buffer = new Buffer(size);
-    if (fill !== undefined) buffer.fill(typeof fill === "string" ? fill.charCodeAt(0) : fill);
+    if (fill !== undefined) buffer.fill(fill, 0, size, encoding);
     return buffer;
+  }
+
+  /** Node's `fill`: a string repeats its encoded bytes. */
+  fill(value, start = 0, end = this.length, encoding) {
+    if (typeof value !== "string") return super.fill(value, start, end);
+    const pattern = encode(value, encoding);
+    if (pattern.length === 0) return super.fill(0, start, end);
+    for (let i = start; i < end; i++) this[i] = pattern[(i - start) % pattern.length];
+    return this;
+  }
+
+  /** Node's `slice`: a view, like `subarray`. */
+  slice(start, end) {
+    return this.subarray(start, end);
+  }
+
+  /** Where `value` (a string, bytes or a byte) first occurs from `byteOffset`, or -1. */
+  indexOf(value, byteOffset = 0, encoding) {
+    if (typeof value === "number") return super.indexOf(value & 0xff, byteOffset);
+    const needle = typeof value === "string" ? encode(value, encoding) : value;
+    const from = byteOffset < 0 ? Math.max(0, this.length + byteOffset) : byteOffset;
+    if (needle.length === 0) return Math.min(from, this.length);
+    outer: for (let i = from; i <= this.length - needle.length; i++) {
+      for (let j = 0; j < needle.length; j++) {
+        if (this[i + j] !== needle[j]) continue outer;
+      }
+      return i;
+    }
+    return -1;
+  }
+
+  includes(value, byteOffset, encoding) {
+    return this.indexOf(value, byteOffset, encoding) !== -1;
   }
 
   static allocUnsafe(size) {

@@ -3,18 +3,27 @@
 
 import { log } from "fc:runtime/log@0.2.0";
 
+/** Bytes as Node shows them: the first 50, in hex. */
+function showBytes(bytes) {
+  const shown = Array.from(bytes.subarray(0, 50), (b) => b.toString(16).padStart(2, "0"));
+  return `<Buffer ${shown.join(" ")}${bytes.length > 50 ? ` ... ${bytes.length - 50} more bytes` : ""}>`;
+}
+
+/** For JSON.stringify: bytes inside an object are shown, not serialised whole. */
+function shortBytes(key, value) {
+  const raw = this[key];
+  return raw instanceof Uint8Array ? showBytes(raw) : value;
+}
+
 function inspect(value, depth = 0) {
   if (typeof value === "string") return depth === 0 ? value : JSON.stringify(value);
   if (value instanceof Error) return value.stack ? `${value}\n${value.stack}` : String(value);
-  if (value instanceof Uint8Array) {
-    const shown = Array.from(value.subarray(0, 50), (b) => b.toString(16).padStart(2, "0"));
-    return `<Buffer ${shown.join(" ")}${value.length > 50 ? " ..." : ""}>`;
-  }
+  if (value instanceof Uint8Array) return showBytes(value);
   if (typeof value === "function") return `[Function: ${value.name || "(anonymous)"}]`;
   if (typeof value === "bigint") return `${value}n`;
   if (value === null || typeof value !== "object") return String(value);
   try {
-    return JSON.stringify(value);
+    return JSON.stringify(value, shortBytes);
   } catch {
     return String(value);
   }

@@ -1,6 +1,10 @@
 // The `context` argument, in the shape of FC's Node.js runtime: `requestId`,
 // `credentials`, `function`, `service`, `region`, `accountId`, `retryCount`,
 // `tracing`, plus `instanceId`, `logger` and `getRemainingTimeInMillis()`.
+//
+// Only `requestId` is read when the call starts; the rest is read from the host in
+// one crossing (`fields()`) the first time a handler uses it: in StarlingMonkey every
+// crossing and every object costs, and most handlers read little of the context.
 
 import { logger } from "./console.js";
 
@@ -14,15 +18,9 @@ function baggages(text) {
   }
 }
 
-/**
- * The context of one call, read from the host in one crossing (`fields()`): a plain
- * object, so it stays valid after the call and `JSON.stringify(context)` shows it.
- */
-export function contextOf(resource) {
-  const f = resource.fields();
-  const remaining = resource.remainingTimeMs();
-  const deadline = remaining === undefined ? undefined : Date.now() + Number(remaining);
-  const context = {
+/** The context's fields in FC's Node.js shape, from the host's `fields` record. */
+function shape(f) {
+  return {
     requestId: f.requestId,
     credentials: {
       accessKeyId: f.credentials.accessKeyId,
@@ -54,13 +52,75 @@ export function contextOf(resource) {
       jaegerEndpoint: f.tracing.jaegerEndpoint,
     },
   };
-  Object.defineProperties(context, {
-    logger: { value: logger, enumerable: false },
-    getRemainingTimeInMillis: {
-      // Milliseconds before the call's deadline; undefined when it has none.
-      value: () => (deadline === undefined ? undefined : Math.max(0, deadline - Date.now())),
-      enumerable: false,
-    },
-  });
-  return context;
+}
+
+function closedError() {
+  return new Error(
+    "the context was used after its call ended: keep the values you need, not the context",
+  );
+}
+
+/** The context of one call; valid while the call runs (what was read stays readable). */
+export class Context {
+  #resource;
+  #fields;
+
+  constructor(resource) {
+    this.#resource = resource;
+    /** `x-fc-request-id`. */
+    this.requestId = resource.requestId();
+  }
+
+  #all() {
+    if (this.#fields === undefined) {
+      if (this.#resource === undefined) throw closedError();
+      this.#fields = shape(this.#resource.fields());
+    }
+    return this.#fields;
+  }
+
+  /** Ends the context's call: the host's resource is gone. */
+  close() {
+    this.#resource = undefined;
+  }
+
+  get credentials() {
+    return this.#all().credentials;
+  }
+  get function() {
+    return this.#all().function;
+  }
+  get service() {
+    return this.#all().service;
+  }
+  get region() {
+    return this.#all().region;
+  }
+  get accountId() {
+    return this.#all().accountId;
+  }
+  get retryCount() {
+    return this.#all().retryCount;
+  }
+  get instanceId() {
+    return this.#all().instanceId;
+  }
+  get tracing() {
+    return this.#all().tracing;
+  }
+  get logger() {
+    return logger;
+  }
+
+  /** Milliseconds before the call's deadline; undefined when it has none. */
+  getRemainingTimeInMillis() {
+    if (this.#resource === undefined) throw closedError();
+    const remaining = this.#resource.remainingTimeMs();
+    return remaining === undefined ? undefined : Number(remaining);
+  }
+
+  /** `JSON.stringify(context)` shows every field, as on FC. */
+  toJSON() {
+    return this.#all();
+  }
 }

@@ -15,6 +15,15 @@ function frames(stack) {
   return lines.length > 0 ? lines : undefined;
 }
 
+/** JSON for an object thrown as it is, else its `String` (a cycle, a BigInt). */
+function describe(thrown) {
+  try {
+    return JSON.stringify(thrown) ?? String(thrown);
+  } catch {
+    return String(thrown);
+  }
+}
+
 /** The `fc:runtime` `error` record for what a handler threw or called back with. */
 export function asError(thrown) {
   if (thrown instanceof Error) {
@@ -26,7 +35,7 @@ export function asError(thrown) {
     };
   }
   if (thrown && typeof thrown === "object") {
-    const message = typeof thrown.message === "string" ? thrown.message : JSON.stringify(thrown);
+    const message = typeof thrown.message === "string" ? thrown.message : describe(thrown);
     const errorType = typeof thrown.name === "string" ? thrown.name : undefined;
     return { message, errorType, stackTrace: undefined };
   }

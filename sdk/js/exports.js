@@ -1,50 +1,95 @@
 // The component's exports: each platform call reaches the user's functions here.
 // `bootstrap build` writes the entry module that imports the user's modules and
 // calls `exportsFor` with the functions FC's handler settings name.
+//
+// A call that the user's function answers synchronously is answered synchronously:
+// in StarlingMonkey each promise, and each turn of the event loop, costs.
 
 import { Buffer, toBytes } from "./buffer.js";
-import { contextOf } from "./context.js";
+import { Context } from "./context.js";
 import { asError } from "./errors.js";
 import { requestOf, Response } from "./http.js";
-import { unlessIdle } from "./pending.js";
+import { sdkError, unlessIdle } from "./pending.js";
 import { startServing } from "./process.js";
+
+function isPromise(value) {
+  return value !== null && typeof value === "object" && typeof value.then === "function";
+}
 
 /**
  * Calls a user's function as FC's Node.js runtime does: it may return a value or a
- * promise, or, when it declares one more parameter than `args`, call back
- * `(error, result)`. Settles with `{ value, async }`. (Its name marks where the
- * user's frames end in a stack trace.)
+ * promise, or call back `(error, result)` (the last argument it is given). Returns
+ * `{ value, async }` when it answered synchronously (or `answered()` says it has),
+ * else a promise of it; a call that neither answers nor waits for anything (a timer,
+ * a fetch) that could answer fails with an error naming it. (The function's name
+ * marks where the user's frames end in a stack trace.)
  */
-function fcRuntimeCallUser(fn, args, name) {
-  let callsBack = false;
-  const call = new Promise((resolve, reject) => {
-    const callback = (error, result) => (error ? reject(error) : resolve({ value: result }));
-    const returned = fn(...args, callback);
-    if (returned && typeof returned.then === "function") {
-      returned.then((value) => resolve({ value, async: true }), reject);
-    } else if (fn.length <= args.length) {
-      resolve({ value: returned, async: false });
-    } else {
-      callsBack = true;
+function fcRuntimeCallUser(fn, args, name, answered = () => false) {
+  let outcome;
+  let settle = (result) => {
+    outcome ??= result;
+  };
+  const callback = (error, value) => settle(error ? { failed: true, error } : { value });
+  const returned = fn(...args, callback);
+  if (outcome === undefined && !isPromise(returned) && (returned !== undefined || answered())) {
+    outcome = { value: returned };
+  }
+  if (outcome !== undefined) {
+    if (outcome.failed) throw outcome.error;
+    return { value: outcome.value, async: false };
+  }
+  const call = isPromise(returned)
+    ? Promise.resolve(returned).then((value) => ({ value, async: true }))
+    : new Promise((resolve, reject) => {
+        settle = (result) => (result.failed ? reject(result.error) : resolve(result));
+      });
+  return unlessIdle(call, () => {
+    if (isPromise(returned)) {
+      throw sdkError(
+        "PromiseNotSettled",
+        `the promise ${name} returned never settles: it waits for nothing that could settle it`,
+      );
     }
+    // It returned nothing and nothing is left that could call back: a function that
+    // takes no callback has answered `undefined`; one that takes it forgot to call it.
+    if (fn.length <= args.length) return { value: undefined, async: false };
+    throw sdkError(
+      "CallbackNotCalled",
+      `${name} returned without calling its callback, and waits for nothing that could call it`,
+    );
   });
-  return callsBack
-    ? unlessIdle(
-        call,
-        "CallbackNotCalled",
-        `${name} returned without calling its callback, and waits for nothing that could call it`,
-      )
-    : call;
 }
 
-/** Runs `call`; anything it throws or rejects with becomes the `fc:runtime` error. */
-async function guarded(call) {
-  startServing();
-  try {
-    return await call();
-  } catch (thrown) {
+/**
+ * Runs one export call: `run()` gives the user's outcome (or a promise of it),
+ * `finish` turns it into the export's result. Anything thrown or rejected becomes the
+ * `fc:runtime` error; the context is closed when the call ends.
+ */
+function guarded(context, run, finish) {
+  const failed = (thrown) => {
+    context.close();
     throw asError(thrown);
+  };
+  let outcome;
+  try {
+    outcome = run();
+    if (!isPromise(outcome)) {
+      const result = finish(outcome);
+      if (!isPromise(result)) {
+        context.close();
+        return result;
+      }
+      outcome = result;
+    } else {
+      outcome = outcome.then(finish);
+    }
+  } catch (thrown) {
+    failed(thrown);
   }
+  return outcome.then((result) => {
+    context.close();
+    return result;
+  }, failed);
 }
 
 /** The user's function `name` of a module namespace (CommonJS or ES module). */
@@ -53,26 +98,50 @@ function pick(namespace, name) {
   return typeof found === "function" ? found : undefined;
 }
 
-async function serveHttp(handler, name, request, context) {
+/** An HTTP call: done when `resp.send` is called (or an async handler settles). */
+function serveHttp(handler, name, request, context) {
   const resp = new Response();
+  let call;
+  try {
+    call = fcRuntimeCallUser(handler, [requestOf(request), resp, context], name, () => resp.sent);
+  } catch (error) {
+    if (!resp.sent) throw error;
+    failedAfterSend(error);
+  }
+  if (!isPromise(call)) return resp.toRecord();
+  return settleHttp(resp, call);
+}
+
+function failedAfterSend(error) {
+  // What fails after `send` cannot change the answer any more: it is logged.
+  console.error("the handler failed after resp.send():", error);
+}
+
+async function settleHttp(resp, call) {
   const sent = resp.finished.then(() => null);
-  const call = fcRuntimeCallUser(handler, [requestOf(request), resp, context], name);
-  const returned = await Promise.race([sent, call]);
+  call.catch((error) => {
+    if (resp.sent) failedAfterSend(error);
+  });
+  const failedBeforeSend = call.catch((error) => {
+    if (!resp.sent) throw error;
+  });
+  const returned = await Promise.race([sent, failedBeforeSend]);
   // A synchronous handler may send later (from a timer or a callback); an async one
   // that settles without sending answers with what it set.
-  if (returned && !returned.async && resp.body === undefined) {
-    await unlessIdle(
-      sent,
-      "ResponseNotSent",
-      "the handler returned without calling resp.send(), and waits for nothing that could call it",
-    );
+  if (returned && !returned.async && !resp.sent) {
+    await unlessIdle(sent, () => {
+      throw sdkError(
+        "ResponseNotSent",
+        "the handler returned without calling resp.send(), and waits for nothing that could call it",
+      );
+    });
   }
   return resp.toRecord();
 }
 
 /**
  * The `fc:runtime` exports for the user's functions. `entry` maps each role to
- * `[moduleNamespace, exportName, description]`; only the handler is required.
+ * `[moduleNamespace, exportName, moduleFile]`; only the handler is required.
  */
 export function exportsFor(entry) {
   const [handlerModule, handlerName, handlerFile] = entry.handler;
@@ -81,26 +150,41 @@ export function exportsFor(entry) {
     throw new Error(`${handlerFile} does not export a function \`${handlerName}\` (the --handler)`);
   }
   const hook = (role) => (entry[role] ? pick(entry[role][0], entry[role][1]) : undefined);
-  const runHook = (role, ctx) =>
-    guarded(async () => {
-      const fn = hook(role);
-      if (fn !== undefined) await fcRuntimeCallUser(fn, [contextOf(ctx)], entry[role][1]);
-    });
+  const runHook = (role, ctx) => {
+    startServing();
+    const fn = hook(role);
+    if (fn === undefined) return undefined;
+    const context = new Context(ctx);
+    return guarded(
+      context,
+      () => fcRuntimeCallUser(fn, [context], entry[role][1]),
+      () => undefined,
+    );
+  };
   return {
     eventHandler: {
-      handle: (ctx, event) =>
-        guarded(async () => {
-          const { value } = await fcRuntimeCallUser(
-            handler,
-            [Buffer.from(event), contextOf(ctx)],
-            handlerName,
-          );
-          return toBytes(value);
-        }),
+      handle(ctx, event) {
+        startServing();
+        const context = new Context(ctx);
+        // A view of the event's bytes, not a copy.
+        const bytes = new Buffer(event.buffer, event.byteOffset, event.byteLength);
+        return guarded(
+          context,
+          () => fcRuntimeCallUser(handler, [bytes, context], handlerName),
+          (outcome) => toBytes(outcome.value),
+        );
+      },
     },
     httpHandler: {
-      handle: (ctx, request) =>
-        guarded(() => serveHttp(handler, handlerName, request, contextOf(ctx))),
+      handle(ctx, request) {
+        startServing();
+        const context = new Context(ctx);
+        return guarded(
+          context,
+          () => serveHttp(handler, handlerName, request, context),
+          (record) => record,
+        );
+      },
     },
     lifecycle: {
       initialize: (ctx) => runHook("initializer", ctx),

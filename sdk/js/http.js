@@ -4,18 +4,16 @@
 
 import { Buffer, toBytes } from "./buffer.js";
 
-const headerDecoder = new TextDecoder();
-const headerEncoder = new TextEncoder();
-
-/** `name: value\n` lines into an object; a repeated header's values joined by ", ". */
+/** `name: value\n` lines (bytes as Latin-1, as Node.js reads them) into an object
+ * without a prototype, as Node's; a repeated header's values joined by ", ". */
 export function parseHeaders(block) {
-  const headers = {};
-  for (const line of headerDecoder.decode(block).split("\n")) {
+  const headers = Object.create(null);
+  for (const line of Buffer.from(block).toString("latin1").split("\n")) {
     const colon = line.indexOf(":");
     if (colon <= 0) continue;
     const name = line.slice(0, colon);
     const value = line.slice(colon + 1).trim();
-    headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+    headers[name] = Object.hasOwn(headers, name) ? `${headers[name]}, ${value}` : value;
   }
   return headers;
 }
@@ -28,15 +26,16 @@ function decodeComponent(text) {
   }
 }
 
-/** The query as an object: a key given once maps to a string, one given again to an array. */
+/** The query as an object without a prototype (as Node's `querystring` makes it): a
+ * key given once maps to a string, one given again to an array. */
 export function parseQueries(query) {
-  const queries = {};
+  const queries = Object.create(null);
   for (const pair of query.split("&")) {
     if (!pair) continue;
     const equals = pair.indexOf("=");
     const key = decodeComponent(equals < 0 ? pair : pair.slice(0, equals));
     const value = equals < 0 ? "" : decodeComponent(pair.slice(equals + 1));
-    const previous = queries[key];
+    const previous = Object.hasOwn(queries, key) ? queries[key] : undefined;
     if (previous === undefined) queries[key] = value;
     else if (Array.isArray(previous)) previous.push(value);
     else queries[key] = [previous, value];
@@ -63,23 +62,31 @@ export function requestOf(request) {
     headers: parseHeaders(request.headers),
     clientIP: request.clientIp,
     basePath: request.basePath,
-    body: Buffer.from(request.body),
+    // A view of the bytes the host passed, not a copy.
+    body: new Buffer(request.body.buffer, request.body.byteOffset, request.body.byteLength),
   };
 }
 
-function validHeader(name, value) {
-  return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) && !/[\r\n]/.test(value);
-}
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// What Node.js allows in a header value: tab, visible ASCII, and Latin-1.
+const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 /** The `resp` argument; `finished` settles when `send` is called. */
 export class Response {
+  #status = 200;
+  #headers = new Map();
+  #body = undefined;
+  #resolveFinished;
+
   constructor() {
-    this.statusCode = 200;
-    this.headers = new Map();
     this.finished = new Promise((resolve) => {
-      this.resolveFinished = resolve;
+      this.#resolveFinished = resolve;
     });
-    this.body = undefined;
+  }
+
+  /** Whether `send` was called. */
+  get sent() {
+    return this.#body !== undefined;
   }
 
   setStatusCode(statusCode) {
@@ -87,44 +94,44 @@ export class Response {
     if (!Number.isInteger(code) || code < 100 || code > 999) {
       throw new RangeError(`invalid status code: ${statusCode}`);
     }
-    this.statusCode = code;
+    this.#status = code;
   }
 
   setHeader(name, value) {
+    const key = String(name);
+    if (!TOKEN.test(key)) throw new TypeError(`invalid header name: ${JSON.stringify(key)}`);
     const values = (Array.isArray(value) ? value : [value]).map(String);
-    for (const item of values) {
-      if (!validHeader(String(name), item)) {
-        throw new TypeError(`invalid header: ${name}`);
-      }
+    if (values.some((item) => INVALID_VALUE.test(item))) {
+      throw new TypeError(`invalid character in the value of header ${key}`);
     }
-    this.headers.set(String(name).toLowerCase(), values);
+    this.#headers.set(key.toLowerCase(), values);
   }
 
   getHeader(name) {
-    const values = this.headers.get(String(name).toLowerCase());
+    const values = this.#headers.get(String(name).toLowerCase());
     return values === undefined ? undefined : values.length === 1 ? values[0] : values;
   }
 
   deleteHeader(name) {
-    this.headers.delete(String(name).toLowerCase());
+    this.#headers.delete(String(name).toLowerCase());
   }
 
   send(body) {
-    if (this.body !== undefined) return;
-    this.body = toBytes(body);
-    this.resolveFinished();
+    if (this.sent) return;
+    this.#body = toBytes(body);
+    this.#resolveFinished();
   }
 
-  /** The `fc:runtime` response record. */
+  /** The `fc:runtime` response record (header bytes as Latin-1, as Node.js sends them). */
   toRecord() {
     let block = "";
-    for (const [name, values] of this.headers) {
+    for (const [name, values] of this.#headers) {
       for (const value of values) block += `${name}: ${value}\n`;
     }
     return {
-      status: this.statusCode,
-      headers: headerEncoder.encode(block),
-      body: this.body ?? new Uint8Array(0),
+      status: this.#status,
+      headers: Buffer.from(block, "latin1"),
+      body: this.#body ?? new Uint8Array(0),
     };
   }
 }

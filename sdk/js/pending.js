@@ -3,7 +3,7 @@
 // event loop, which ends the instance with a trap; it gets a clear error instead.
 
 let pending = 0;
-let waiting = [];
+const waiting = [];
 const originalSetTimeout = globalThis.setTimeout;
 
 function changed() {
@@ -62,20 +62,29 @@ export function trackPending() {
   }
 }
 
+/** An error of the SDK's own: it names what the handler did, not where. */
+export function sdkError(errorType, message) {
+  return Object.assign(new Error(message), { name: errorType, fromSdk: true });
+}
+
 /**
- * `promise`'s outcome, or an error (`errorType`, saying `idle`) when it is still
- * unsettled while nothing it could wait for is in flight.
+ * `promise`'s outcome; when it is still unsettled while nothing it could wait for
+ * is in flight, `onIdle()`'s (which returns a value or throws).
  */
-export async function unlessIdle(promise, errorType, idle) {
+export async function unlessIdle(promise, onIdle) {
   let settled = false;
   promise.then(
     () => (settled = true),
     () => (settled = true),
   );
+  // A promise that settles within a few microtasks (an async function that did not
+  // wait for anything) costs no timer.
+  for (let turn = 0; turn < 4 && !settled; turn++) await null;
   for (;;) {
+    if (settled) return promise;
     await macrotask();
     if (settled) return promise;
-    if (pending === 0) throw Object.assign(new Error(idle), { name: errorType, fromSdk: true });
+    if (pending === 0) return onIdle();
     await Promise.race([promise.catch(() => {}), nextChange()]);
   }
 }

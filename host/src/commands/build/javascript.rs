@@ -10,25 +10,17 @@ use anyhow::{Context as _, bail};
 
 use super::{BuildArgs, assets, steps};
 
-/// The npm packages of the toolchain, exact versions (newer wizer releases do not
-/// install everywhere; rolldown is pinned rather than left to jco's range).
-const TOOLCHAIN: &[&str] = &[
-    "@bytecodealliance/componentize-js@0.23.0",
-    "@bytecodealliance/jco@1.35.0",
-    "@bytecodealliance/wizer@10.0.0",
-    "rolldown@1.3.3",
-];
-/// The toolchain's folder under the tools directory.
-const TOOLCHAIN_DIR: &str = "componentize-js-0.23.0";
+/// The toolchain, every package at an exact version with its integrity hash (`npm
+/// ci` installs exactly this): componentize-js 0.23.0, jco 1.35.0, wizer 10.0.0 (newer
+/// releases do not install everywhere) and rolldown 1.3.3.
+const PACKAGE_JSON: &str = include_str!("../../../../sdk/js/toolchain/package.json");
+const PACKAGE_LOCK: &str = include_str!("../../../../sdk/js/toolchain/package-lock.json");
 /// The world a JavaScript component is built for: `handler` and the environment.
 const WORLD: &str = "javascript-handler";
 /// What the SDK imports from the host, left out of the bundle.
 const HOST_IMPORTS: &[&str] = &["fc:runtime/log@0.2.0", "wasi:cli/environment@0.2.3"];
 /// The extensions a module's file may have, in the order they are looked for.
 const EXTENSIONS: &[&str] = &["js", "mjs", "cjs"];
-
-/// The default PreStop hook of a JavaScript function.
-pub(super) const DEFAULT_PRE_STOP: &str = "index.preStop";
 
 /// One of the user's functions: its module's file (relative to the project) and name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,51 +86,74 @@ pub(super) fn build(
     let dir = &args.dir;
     let handler = function(dir, &args.handler)?
         .with_context(|| format!("no module file for --handler `{}`", args.handler))?;
-    let pre_stop = args.pre_stop.as_deref().unwrap_or(DEFAULT_PRE_STOP);
-    let (module, _) = split_handler(&args.handler)?;
     let hooks = [
-        ("initializer", function(dir, &args.initializer)?),
-        ("preStop", function(dir, pre_stop)?),
-        ("preFreeze", function(dir, &format!("{module}.preFreeze"))?),
+        ("initializer", hook(args, &args.initializer, "initialize")?),
+        ("preStop", hook(args, &args.pre_stop, "preStop")?),
+        ("preFreeze", hook(args, &None, "preFreeze")?),
     ];
+    let scratch = std::path::absolute(scratch)?;
     let wit = scratch.join("wit");
     assets::write_all(&wit, assets::WIT)?;
     assets::write_more(&wit, assets::JAVASCRIPT_WIT)?;
     assets::write_all(&scratch.join("sdk"), assets::JAVASCRIPT_SDK)?;
     let entry = scratch.join("entry.js");
-    let text = entry_module(&std::path::absolute(dir)?, &handler, &hooks)?;
-    std::fs::write(&entry, text).with_context(|| format!("cannot write `{}`", entry.display()))?;
+    std::fs::write(&entry, entry_module(&handler, &hooks)?)
+        .with_context(|| format!("cannot write `{}`", entry.display()))?;
     let tools = toolchain(args)?;
-    let bundle = work.join("bundle.js");
     steps::timed("bundling with rolldown", || {
         let mut rolldown = node_script(&tools, "rolldown/bin/cli.mjs");
+        // Libraries pick their production code by `process.env.NODE_ENV`, which
+        // bundlers replace (rolldown says "development" unless told).
         rolldown
             .arg(&entry)
-            .args(["--format", "esm", "--platform", "browser"]);
+            .args(["--format", "esm", "--platform", "browser"])
+            .args(["--transform.define", r#"process.env.NODE_ENV:"production""#]);
         for import in HOST_IMPORTS {
             rolldown.args(["--external", import]);
         }
-        steps::run(rolldown.arg("--file").arg(&bundle))
+        steps::run(rolldown.arg("--file").arg(scratch.join(BUNDLE)))
     })?;
+    let output = std::path::absolute(output)?;
     steps::timed("componentizing with componentize-js", || {
+        // From inside `scratch`, so that stack traces name `bundle.js`.
         steps::run(
             node_script(&tools, "@bytecodealliance/componentize-js/src/cli.js")
-                .arg(&bundle)
+                .current_dir(&scratch)
+                .arg(BUNDLE)
                 .arg("--wit")
                 .arg(&wit)
                 .args(["--world-name", WORLD, "--disable", "fetch-event", "--out"])
-                .arg(output),
+                .arg(&output),
         )
-    })
+    })?;
+    let kept = work.join(BUNDLE);
+    std::fs::copy(scratch.join(BUNDLE), &kept)
+        .with_context(|| format!("cannot write `{}`", kept.display()))?;
+    Ok(())
+}
+
+/// The bundle's file name, in stack traces.
+const BUNDLE: &str = "bundle.js";
+
+/// A hook: the one given (its module must exist), else `function` of the handler's
+/// module when that module has a file (whether it defines the function is known
+/// only when the module loads).
+fn hook(
+    args: &BuildArgs,
+    given: &Option<String>,
+    function: &str,
+) -> anyhow::Result<Option<Function>> {
+    let name = args.hook(given, function);
+    let found = self::function(&args.dir, &name)?;
+    if found.is_none() && given.is_some() {
+        bail!("no module file for `{name}` in `{}`", args.dir.display());
+    }
+    Ok(found)
 }
 
 /// The entry module: imports the user's modules and exports the SDK's handlers for
 /// the functions named.
-fn entry_module(
-    project: &Path,
-    handler: &Function,
-    hooks: &[(&str, Option<Function>)],
-) -> anyhow::Result<String> {
+fn entry_module(handler: &Function, hooks: &[(&str, Option<Function>)]) -> anyhow::Result<String> {
     let mut files: Vec<&Path> = vec![&handler.file];
     for (_, hook) in hooks {
         if let Some(hook) = hook
@@ -152,11 +167,11 @@ fn entry_module(
          import \"./sdk/globals.js\"; // before the user's modules, which may use them\n",
     );
     for (index, file) in files.iter().enumerate() {
-        let path = project.join(file);
-        let path = path.to_str().context("the project's path is not UTF-8")?;
+        // The entry is in DIR/.bootstrap-build/build-*/: the project is two levels up.
+        let file = file.to_str().context("a module's path is not UTF-8")?;
         text.push_str(&format!(
             "import * as m{index} from {};\n",
-            serde_json::to_string(path)?
+            serde_json::to_string(&format!("../../{file}"))?
         ));
     }
     text.push_str("import { exportsFor } from \"./sdk/exports.js\";\nconst fc = exportsFor({\n");
@@ -195,22 +210,33 @@ fn node_script(tools: &Path, script: &str) -> Command {
     command
 }
 
-/// The toolchain's folder, installed with npm the first time.
+/// The toolchain's folder, installed with `npm ci` the first time; named by the lock
+/// file's digest, so a change of any version installs afresh.
 fn toolchain(args: &BuildArgs) -> anyhow::Result<PathBuf> {
-    let dir = super::tools_dir(args)?.join(TOOLCHAIN_DIR);
-    let what = TOOLCHAIN.join(" ");
-    steps::install_once(&dir, &what, || {
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create `{}`", dir.display()))?;
-        steps::run(
-            Command::new("npm")
-                .args(["install", "--save-exact", "--no-audit", "--no-fund"])
-                .args(["--loglevel=error", "--prefix"])
-                .arg(&dir)
-                .args(TOOLCHAIN),
-        )
-        .context("installing needs Node.js 18 or newer and npm on the PATH")
-    })?;
+    let name = format!(
+        "componentize-js-0.23.0-{}",
+        steps::short_digest(PACKAGE_LOCK.as_bytes())
+    );
+    let dir = super::tools_dir(args)?.join(name);
+    steps::install_once(
+        &dir,
+        "componentize-js 0.23.0 and rolldown 1.3.3 (npm ci)",
+        || {
+            assets::write_more(
+                &dir,
+                &[
+                    ("package.json", PACKAGE_JSON),
+                    ("package-lock.json", PACKAGE_LOCK),
+                ],
+            )?;
+            steps::run(
+                Command::new("npm")
+                    .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                    .current_dir(&dir),
+            )
+            .context("installing needs Node.js 20.19 or newer, and npm, on the PATH")
+        },
+    )?;
     Ok(dir)
 }
 
@@ -270,10 +296,14 @@ mod tests {
             ("preStop", Some(at("hooks/stop\".js", "preStop"))),
             ("preFreeze", None),
         ];
-        let text = entry_module(Path::new("/p"), &at("index.js", "handler"), &hooks).unwrap();
+        let text = entry_module(&at("index.js", "handler"), &hooks).unwrap();
         assert_eq!(text.matches("import * as m").count(), 2, "{text}");
         assert!(
-            text.contains(r#"import * as m1 from "/p/hooks/stop\".js";"#),
+            text.contains(r#"import * as m0 from "../../index.js";"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"import * as m1 from "../../hooks/stop\".js";"#),
             "{text}"
         );
         assert!(

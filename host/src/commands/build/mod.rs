@@ -31,12 +31,13 @@ pub struct BuildArgs {
     #[arg(long, default_value = "index.handler")]
     pub handler: String,
 
-    /// The initializer, run once per instance when the module defines it.
-    #[arg(long, default_value = "index.initialize")]
-    pub initializer: String,
+    /// The initializer, run once per instance. [default: `initialize` of the handler's
+    /// module, when it defines one]
+    #[arg(long)]
+    pub initializer: Option<String>,
 
-    /// The PreStop hook, run when the module defines it. [default: index.pre_stop in
-    /// Python, index.preStop in JavaScript]
+    /// The PreStop hook. [default: `pre_stop` (Python) or `preStop` (JavaScript) of
+    /// the handler's module, when it defines one]
     #[arg(long)]
     pub pre_stop: Option<String>,
 
@@ -58,6 +59,16 @@ pub struct BuildArgs {
     /// The compile cache the component is compiled into.
     #[command(flatten)]
     pub cache: CacheArgs,
+}
+
+impl BuildArgs {
+    /// A hook as given, else `function` of the handler's module.
+    fn hook(&self, given: &Option<String>, function: &str) -> String {
+        given.clone().unwrap_or_else(|| {
+            let module = self.handler.rsplit_once('.').map_or("index", |(m, _)| m);
+            format!("{module}.{function}")
+        })
+    }
 }
 
 /// The languages `bootstrap build` knows, by the file that marks a project.

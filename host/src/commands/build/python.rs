@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context as _, bail};
-use sha2::{Digest as _, Sha256};
 
 use super::{BuildArgs, assets, steps};
 
@@ -14,8 +13,6 @@ use super::{BuildArgs, assets, steps};
 const COMPONENTIZE_PY: &str = "componentize-py==0.25.1";
 /// The module componentize-py starts from: written by [`write_entry`].
 const ENTRY_MODULE: &str = "fc_app";
-/// The default PreStop hook of a Python function.
-const DEFAULT_PRE_STOP: &str = "index.pre_stop";
 /// Extensions of native (CPython for Linux) modules, which cannot run in the sandbox.
 const NATIVE_SUFFIXES: &[&str] = &[".so", ".pyd", ".dylib"];
 
@@ -49,8 +46,9 @@ pub(super) fn build(
     scratch: &Path,
     output: &Path,
 ) -> anyhow::Result<()> {
-    let pre_stop = args.pre_stop.as_deref().unwrap_or(DEFAULT_PRE_STOP);
-    for name in [args.initializer.as_str(), pre_stop] {
+    let initializer = args.hook(&args.initializer, "initialize");
+    let pre_stop = args.hook(&args.pre_stop, "pre_stop");
+    for name in [&initializer, &pre_stop] {
         module_file(name).with_context(|| format!("`{name}` is not `module.function`"))?;
     }
     let wit = scratch.join("wit");
@@ -58,7 +56,7 @@ pub(super) fn build(
     let sdk = scratch.join("sdk");
     assets::write_all(&sdk, assets::PYTHON_SDK)?;
     let entry = scratch.join("entry");
-    write_entry(args, pre_stop, &entry)?;
+    write_entry(args, &initializer, &pre_stop, &entry)?;
     let componentize = toolchain(args)?;
     let mut paths = vec![entry, sdk];
     if let Some(deps) = requirements(args, work, &componentize)? {
@@ -79,7 +77,12 @@ pub(super) fn build(
 }
 
 /// The entry module: names the user's functions and imports what must be bundled.
-fn write_entry(args: &BuildArgs, pre_stop: &str, dir: &Path) -> anyhow::Result<()> {
+fn write_entry(
+    args: &BuildArgs,
+    initializer: &str,
+    pre_stop: &str,
+    dir: &Path,
+) -> anyhow::Result<()> {
     let mut text = String::from("# Written by `bootstrap build`: the component's entry.\n");
     for module in &args.imports {
         if !is_dotted_name(module) {
@@ -93,7 +96,7 @@ fn write_entry(args: &BuildArgs, pre_stop: &str, dir: &Path) -> anyhow::Result<(
          EventHandler = _exports.EventHandler\n\
          HttpHandler = _exports.HttpHandler\n\
          Lifecycle = _exports.Lifecycle\n",
-        args.handler, args.initializer, pre_stop
+        args.handler, initializer, pre_stop
     ));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
     let path = dir.join(format!("{ENTRY_MODULE}.py"));
@@ -132,11 +135,7 @@ fn requirements(
     let Ok(text) = std::fs::read(&file) else {
         return Ok(None);
     };
-    let digest: String = Sha256::digest(&text)[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let deps = work.join(format!("requirements-{digest}"));
+    let deps = work.join(format!("requirements-{}", steps::short_digest(&text)));
     if deps.is_dir() {
         return Ok(Some(deps));
     }
@@ -256,11 +255,11 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         let args = Cli::parse_from(["b", "--import", "decimal", "--handler", "app.main"]).build;
-        write_entry(&args, DEFAULT_PRE_STOP, dir.path()).unwrap();
+        write_entry(&args, "app.initialize", "app.pre_stop", dir.path()).unwrap();
         let text = std::fs::read_to_string(dir.path().join("fc_app.py")).unwrap();
         assert!(text.contains("import decimal  # --import\n"), "{text}");
         assert!(text.contains(r#"handler="app.main""#), "{text}");
         let bad = Cli::parse_from(["b", "--import", "os; rm"]).build;
-        assert!(write_entry(&bad, DEFAULT_PRE_STOP, dir.path()).is_err());
+        assert!(write_entry(&bad, "index.initialize", "index.pre_stop", dir.path()).is_err());
     }
 }

@@ -32,7 +32,7 @@ pub(crate) fn timed<T>(name: &str, step: impl FnOnce() -> anyhow::Result<T>) -> 
 pub(crate) fn run(command: &mut Command) -> anyhow::Result<()> {
     let program = command.get_program().to_string_lossy().into_owned();
     let name = program.rsplit('/').next().unwrap_or(&program).to_string();
-    // componentize-py is a Rust program: its errors, not its backtraces.
+    // componentize-py and wizer are Rust programs: their errors, not their backtraces.
     let output = command
         .env("RUST_BACKTRACE", "0")
         .output()
@@ -65,7 +65,9 @@ pub(crate) fn install_once(
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create `{}`", parent.display()))?;
     }
-    let lock_path = dir.with_extension("lock");
+    let mut lock_name = dir.file_name().unwrap_or_default().to_os_string();
+    lock_name.push(".lock");
+    let lock_path = dir.with_file_name(lock_name);
     let lock = std::fs::File::create(&lock_path)
         .with_context(|| format!("cannot create `{}`", lock_path.display()))?;
     lock.lock()
@@ -78,4 +80,13 @@ pub(crate) fn install_once(
         install()?;
         std::fs::write(&stamp, what).with_context(|| format!("cannot write `{}`", stamp.display()))
     })
+}
+
+/// The first 8 bytes of the SHA-256 of `bytes`, in hex: names what a folder holds.
+pub(crate) fn short_digest(bytes: &[u8]) -> String {
+    use sha2::{Digest as _, Sha256};
+    Sha256::digest(bytes)[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
