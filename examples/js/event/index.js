@@ -1,10 +1,11 @@
 // An FC event function in JavaScript, written as on FC's Node.js runtime.
 //
 // The event is a JSON object whose "action" picks what to show:
-//   {"action": "context"}  the call's context, as FC's Node.js runtime gives it
+//   {"action": "context"}  the call's context, as FC's Node.js runtime gives it (with
+//                          the role's credentials: a real function would not return them)
 //   {"action": "count"}    a counter the initializer created, kept across calls
 //   {"action": "fail"}     throws: FC's error response with errorType RangeError
-//   {"action": "later"}    answers through the callback, after a timer
+//   {"action": "later"}    answers with a promise that a timer resolves
 //   {"action": "env"}      the environment variable GREETING
 // anything else is echoed back.
 //
