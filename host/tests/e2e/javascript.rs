@@ -6,13 +6,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::Full;
 
-use crate::context::{ALL_HEADERS, expected_context};
-use crate::projects::{self, build_example};
-use crate::support::{InProcess, fc_request, invoke_with, json, text};
+use crate::projects::{self, action, build_example};
+use crate::support::{InProcess, json, text};
 
 const JS: &str = "js";
 
@@ -65,10 +63,6 @@ fn start(module: &Path) -> InProcess {
     projects::start(JS, module)
 }
 
-fn action(name: &str) -> String {
-    format!(r#"{{"action": "{name}"}}"#)
-}
-
 fn http_request(method: &str, target: &str, body: &'static [u8]) -> http::Request<Full<Bytes>> {
     http::Request::builder()
         .method(method)
@@ -80,32 +74,12 @@ fn http_request(method: &str, target: &str, body: &'static [u8]) -> http::Reques
 
 #[tokio::test]
 async fn the_context_has_every_field_in_fc_shape() {
-    let host = start(&built().event);
-    let response = host.send(invoke_with(action("context"), ALL_HEADERS)).await;
-    assert_eq!(response.status(), 200, "{}", text(&response));
-    assert_eq!(json(&response), expected_context());
+    projects::assert_context_in_fc_shape(&start(&built().event)).await;
 }
 
 #[tokio::test]
 async fn the_initializer_state_is_kept_across_calls() {
-    let host = start(&built().event);
-    let init = host
-        .send(
-            fc_request("/initialize")
-                .body(Full::new(Bytes::new()))
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(init.status(), 200, "{}", text(&init));
-    for expected in 1..=3 {
-        let response = host.invoke(action("count")).await;
-        assert_eq!(json(&response), serde_json::json!({"calls": expected}));
-    }
-    assert!(
-        host.log().contains("[INFO]  initialized for"),
-        "{}",
-        host.log()
-    );
+    projects::assert_initializer_state_is_kept(&start(&built().event)).await;
 }
 
 #[tokio::test]
@@ -128,18 +102,7 @@ async fn a_thrown_error_is_fc_error_with_its_name_and_stack() {
 
 #[tokio::test]
 async fn console_lines_reach_the_tail_log() {
-    let host = start(&built().event);
-    let mut request = invoke_with(action("echo"), &[("x-fc-request-id", "js-tail")]);
-    request
-        .headers_mut()
-        .insert("x-fc-log-type", "Tail".parse().unwrap());
-    let response = host.send(request).await;
-    assert_eq!(response.status(), 200);
-    assert_eq!(text(&response), action("echo"));
-    let tail = base64::engine::general_purpose::STANDARD
-        .decode(response.headers()["x-fc-log-result"].as_bytes())
-        .unwrap();
-    let tail = String::from_utf8(tail).unwrap();
+    let tail = projects::echo_tail_log(&start(&built().event), "js-tail").await;
     assert!(tail.contains("js-tail [INFO]  action echo\n"), "{tail}");
 }
 

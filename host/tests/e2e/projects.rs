@@ -5,7 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::support::InProcess;
+use base64::Engine as _;
+use bytes::Bytes;
+use http_body_util::Full;
+
+use crate::context::{ALL_HEADERS, expected_context};
+use crate::support::{InProcess, fc_request, invoke_with, json, text};
 
 pub(crate) const BOOTSTRAP: &str = env!("CARGO_BIN_EXE_bootstrap");
 
@@ -81,4 +86,52 @@ pub(crate) fn invoke_command(
         .envs(env.iter().copied())
         .output()
         .expect("bootstrap runs")
+}
+
+/// The event the languages' event examples answer: `{"action": NAME}`.
+pub(crate) fn action(name: &str) -> String {
+    format!(r#"{{"action": "{name}"}}"#)
+}
+
+/// An event example answers `context` with FC's whole context.
+pub(crate) async fn assert_context_in_fc_shape(host: &InProcess) {
+    let response = host.send(invoke_with(action("context"), ALL_HEADERS)).await;
+    assert_eq!(response.status(), 200, "{}", text(&response));
+    assert_eq!(json(&response), expected_context());
+}
+
+/// An event example's initializer makes a counter that `count` calls keep.
+pub(crate) async fn assert_initializer_state_is_kept(host: &InProcess) {
+    let init = host
+        .send(
+            fc_request("/initialize")
+                .body(Full::new(Bytes::new()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(init.status(), 200, "{}", text(&init));
+    for expected in 1..=3 {
+        let response = host.invoke(action("count")).await;
+        assert_eq!(json(&response), serde_json::json!({"calls": expected}));
+    }
+    assert!(
+        host.log().contains("[INFO]  initialized for"),
+        "{}",
+        host.log()
+    );
+}
+
+/// The `x-fc-log-type: Tail` log of an `echo` call with `request_id`.
+pub(crate) async fn echo_tail_log(host: &InProcess, request_id: &str) -> String {
+    let mut request = invoke_with(action("echo"), &[("x-fc-request-id", request_id)]);
+    request
+        .headers_mut()
+        .insert("x-fc-log-type", "Tail".parse().unwrap());
+    let response = host.send(request).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(text(&response), action("echo"));
+    let tail = base64::engine::general_purpose::STANDARD
+        .decode(response.headers()["x-fc-log-result"].as_bytes())
+        .unwrap();
+    String::from_utf8(tail).unwrap()
 }

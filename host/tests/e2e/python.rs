@@ -6,13 +6,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::Full;
 
-use crate::context::{ALL_HEADERS, expected_context};
-use crate::projects::{self, build_example};
-use crate::support::{InProcess, fc_request, invoke_with, json, text};
+use crate::projects::{self, action, build_example};
+use crate::support::{InProcess, json, text};
 
 const PYTHON: &str = "python";
 
@@ -34,38 +32,14 @@ fn start(module: &Path) -> InProcess {
     projects::start(PYTHON, module)
 }
 
-fn action(name: &str) -> String {
-    format!(r#"{{"action": "{name}"}}"#)
-}
-
 #[tokio::test]
 async fn the_context_has_every_field_in_fc_shape() {
-    let host = start(&built().event);
-    let response = host.send(invoke_with(action("context"), ALL_HEADERS)).await;
-    assert_eq!(response.status(), 200, "{}", text(&response));
-    assert_eq!(json(&response), expected_context());
+    projects::assert_context_in_fc_shape(&start(&built().event)).await;
 }
 
 #[tokio::test]
 async fn the_initializer_state_is_kept_across_calls() {
-    let host = start(&built().event);
-    let init = host
-        .send(
-            fc_request("/initialize")
-                .body(Full::new(Bytes::new()))
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(init.status(), 200, "{}", text(&init));
-    for expected in 1..=3 {
-        let response = host.invoke(action("count")).await;
-        assert_eq!(json(&response), serde_json::json!({"calls": expected}));
-    }
-    assert!(
-        host.log().contains("[INFO]  initialized for"),
-        "{}",
-        host.log()
-    );
+    projects::assert_initializer_state_is_kept(&start(&built().event)).await;
 }
 
 #[tokio::test]
@@ -84,18 +58,7 @@ async fn an_exception_is_fc_error_with_its_class_and_traceback() {
 
 #[tokio::test]
 async fn logging_records_reach_the_tail_log() {
-    let host = start(&built().event);
-    let mut request = invoke_with(action("echo"), &[("x-fc-request-id", "py-tail")]);
-    request
-        .headers_mut()
-        .insert("x-fc-log-type", "Tail".parse().unwrap());
-    let response = host.send(request).await;
-    assert_eq!(response.status(), 200);
-    assert_eq!(text(&response), action("echo"));
-    let tail = base64::engine::general_purpose::STANDARD
-        .decode(response.headers()["x-fc-log-result"].as_bytes())
-        .unwrap();
-    let tail = String::from_utf8(tail).unwrap();
+    let tail = projects::echo_tail_log(&start(&built().event), "py-tail").await;
     assert!(tail.contains("py-tail [INFO]  action echo\n"), "{tail}");
 }
 
