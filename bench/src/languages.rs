@@ -259,7 +259,23 @@ fn toolchain_dir() -> anyhow::Result<PathBuf> {
                 .join(".cache/bootstrap/tools"),
         },
     };
-    Ok(tools.join("componentize-js-0.23.0"))
+    // `bootstrap build` names the folder after its lock file's digest: the one it
+    // installed last is the one the example was just built with.
+    let installed = |dir: &Path| {
+        std::fs::metadata(dir.join("installed-by-bootstrap"))
+            .and_then(|stamp| stamp.modified())
+            .ok()
+    };
+    std::fs::read_dir(&tools)
+        .with_context(|| format!("cannot read `{}`", tools.display()))?
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|dir| {
+            let name = dir.file_name().unwrap_or_default().to_string_lossy();
+            name.starts_with("componentize-js-0.23.0-") && installed(dir).is_some()
+        })
+        .max_by_key(|dir| installed(dir))
+        .with_context(|| format!("no JavaScript toolchain in `{}`", tools.display()))
 }
 
 fn run(command: &mut Command) -> anyhow::Result<()> {
