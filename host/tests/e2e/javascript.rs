@@ -6,10 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use bytes::Bytes;
-use http_body_util::Full;
-
-use crate::projects::{self, action, build_example};
+use crate::projects::{self, action, build_example, http_request};
 use crate::support::{InProcess, json, text};
 
 const JS: &str = "js";
@@ -61,15 +58,6 @@ fn built() -> &'static Built {
 
 fn start(module: &Path) -> InProcess {
     projects::start(JS, module)
-}
-
-fn http_request(method: &str, target: &str, body: &'static [u8]) -> http::Request<Full<Bytes>> {
-    http::Request::builder()
-        .method(method)
-        .uri(target)
-        .header("host", "127.0.0.1")
-        .body(Full::new(Bytes::from_static(body)))
-        .unwrap()
 }
 
 #[tokio::test]

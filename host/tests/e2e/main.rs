@@ -6,6 +6,7 @@
 mod concurrency;
 mod context;
 mod errors;
+mod golang;
 mod http;
 mod initialize;
 mod invoke;

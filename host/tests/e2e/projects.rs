@@ -48,6 +48,11 @@ pub(crate) fn build_example(language: &str, example: &str) -> PathBuf {
     output
 }
 
+/// The folder of the test project `name` in `language`.
+pub(crate) fn project_dir(language: &str, name: &str) -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{language}-project-{name}"))
+}
+
 /// Builds a project of one file, `file` holding `source`, with extra build arguments.
 pub(crate) fn build_source(
     language: &str,
@@ -56,7 +61,7 @@ pub(crate) fn build_source(
     source: &str,
     args: &[&str],
 ) -> (Output, PathBuf) {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{language}-project-{name}"));
+    let dir = project_dir(language, name);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(file), source).unwrap();
     let output = dir.join("handler.wasm");
@@ -86,6 +91,20 @@ pub(crate) fn invoke_command(
         .envs(env.iter().copied())
         .output()
         .expect("bootstrap runs")
+}
+
+/// An HTTP-function request with a body.
+pub(crate) fn http_request(
+    method: &str,
+    target: &str,
+    body: &'static [u8],
+) -> http::Request<Full<Bytes>> {
+    http::Request::builder()
+        .method(method)
+        .uri(target)
+        .header("host", "127.0.0.1")
+        .body(Full::new(Bytes::from_static(body)))
+        .unwrap()
 }
 
 /// The event the languages' event examples answer: `{"action": NAME}`.

@@ -61,6 +61,85 @@ pub(crate) const JAVASCRIPT_WIT: &[(&str, &str)] = &[
     ),
 ];
 
+/// `sdk/go/`: the Go SDK (FC's Go framework, package `gr`), without the bindings
+/// `bootstrap build` generates into it.
+pub(crate) const GO_SDK: &[(&str, &str)] = &[
+    ("go.mod", include_str!("../../../../sdk/go/go.mod")),
+    ("context.go", include_str!("../../../../sdk/go/context.go")),
+    ("errors.go", include_str!("../../../../sdk/go/errors.go")),
+    ("http.go", include_str!("../../../../sdk/go/http.go")),
+    ("logger.go", include_str!("../../../../sdk/go/logger.go")),
+    ("start.go", include_str!("../../../../sdk/go/start.go")),
+    (
+        "internal/dispatch/dispatch.go",
+        include_str!("../../../../sdk/go/internal/dispatch/dispatch.go"),
+    ),
+    (
+        "internal/bindings/export_fc_runtime_event_handler/handle.go",
+        include_str!(
+            "../../../../sdk/go/internal/bindings/export_fc_runtime_event_handler/handle.go"
+        ),
+    ),
+    (
+        "internal/bindings/export_fc_runtime_http_handler/handle.go",
+        include_str!(
+            "../../../../sdk/go/internal/bindings/export_fc_runtime_http_handler/handle.go"
+        ),
+    ),
+    (
+        "internal/bindings/export_fc_runtime_lifecycle/lifecycle.go",
+        include_str!(
+            "../../../../sdk/go/internal/bindings/export_fc_runtime_lifecycle/lifecycle.go"
+        ),
+    ),
+];
+
+/// `sdk/go-pkg/`: the runtime support of wit-bindgen's Go bindings
+/// (`go.bytecodealliance.org/pkg`).
+pub(crate) const GO_PKG: &[(&str, &str)] = &[
+    ("go.mod", include_str!("../../../../sdk/go-pkg/go.mod")),
+    (
+        "wit/async/async.go",
+        include_str!("../../../../sdk/go-pkg/wit/async/async.go"),
+    ),
+    (
+        "wit/async/empty.s",
+        include_str!("../../../../sdk/go-pkg/wit/async/empty.s"),
+    ),
+    (
+        "wit/runtime/empty.s",
+        include_str!("../../../../sdk/go-pkg/wit/runtime/empty.s"),
+    ),
+    (
+        "wit/runtime/runtime.go",
+        include_str!("../../../../sdk/go-pkg/wit/runtime/runtime.go"),
+    ),
+    (
+        "wit/types/future.go",
+        include_str!("../../../../sdk/go-pkg/wit/types/future.go"),
+    ),
+    (
+        "wit/types/option.go",
+        include_str!("../../../../sdk/go-pkg/wit/types/option.go"),
+    ),
+    (
+        "wit/types/result.go",
+        include_str!("../../../../sdk/go-pkg/wit/types/result.go"),
+    ),
+    (
+        "wit/types/stream.go",
+        include_str!("../../../../sdk/go-pkg/wit/types/stream.go"),
+    ),
+    (
+        "wit/types/tuple.go",
+        include_str!("../../../../sdk/go-pkg/wit/types/tuple.go"),
+    ),
+    (
+        "wit/types/unit.go",
+        include_str!("../../../../sdk/go-pkg/wit/types/unit.go"),
+    ),
+];
+
 /// Writes `files` under `dir`, replacing what was there.
 pub(crate) fn write_all(dir: &std::path::Path, files: &[(&str, &str)]) -> anyhow::Result<()> {
     super::steps::clear(dir)?;

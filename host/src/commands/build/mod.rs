@@ -3,6 +3,8 @@
 //! the cache so the next start, or the swap `--watch` makes, maps it at once.
 
 mod assets;
+mod componentize;
+mod golang;
 mod javascript;
 mod python;
 mod steps;
@@ -78,6 +80,8 @@ enum Language {
     Python,
     /// The handler's module is a `.js`, `.mjs` or `.cjs` file.
     JavaScript,
+    /// The folder is a Go module (`go.mod`).
+    Go,
 }
 
 /// Builds the project in `args.dir`.
@@ -100,6 +104,7 @@ pub(crate) fn run(args: &BuildArgs) -> anyhow::Result<()> {
     match language {
         Language::Python => python::build(args, &work, this_build.path(), &partial)?,
         Language::JavaScript => javascript::build(args, &work, this_build.path(), &partial)?,
+        Language::Go => golang::build(args, this_build.path(), &partial)?,
     }
     install(args, &partial, &output)
 }
@@ -108,6 +113,9 @@ pub(crate) fn run(args: &BuildArgs) -> anyhow::Result<()> {
 fn detect(dir: &Path, handler: &str) -> anyhow::Result<Language> {
     if !dir.is_dir() {
         bail!("`{}` is not a folder", dir.display());
+    }
+    if golang::is_project(dir) {
+        return Ok(Language::Go);
     }
     let python = python::module_file(handler)?;
     let javascript = javascript::module_file(dir, handler)?;
@@ -122,9 +130,9 @@ fn detect(dir: &Path, handler: &str) -> anyhow::Result<Language> {
             javascript.display()
         ),
         (false, None) => bail!(
-            "`{}` has no `{}` and no `{}.js` (the module of --handler {handler}): \
-             bootstrap build knows Python and JavaScript projects; Rust functions build \
-             with cargo (see `bootstrap new`)",
+            "`{}` has no `go.mod`, no `{}` and no `{}.js` (the module of --handler \
+             {handler}): bootstrap build knows Go, Python and JavaScript projects; Rust \
+             functions build with cargo (see `bootstrap new`)",
             dir.display(),
             python.display(),
             handler

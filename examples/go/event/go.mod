@@ -1,0 +1,3 @@
+module example.com/event
+
+go 1.25

@@ -1,0 +1,3 @@
+module example.com/gr-start
+
+go 1.25
