@@ -63,9 +63,10 @@ pub struct Cli {
 /// What `bootstrap` can do besides serving.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Build a Python project (`index.py`, `requirements.txt`) or a JavaScript one
-    /// (`index.js`, `node_modules`) into `handler.wasm`, installing the language's
-    /// toolchain the first time, and compile it for a fast start.
+    /// Build a Python project (`index.py`, `requirements.txt`), a JavaScript one
+    /// (`index.js`, `node_modules`), a Go one (`go.mod`) or a C one (`.c` files) into
+    /// `handler.wasm`, installing the language's toolchain the first time, and compile
+    /// it for a fast start.
     Build(crate::commands::build::BuildArgs),
     /// Precompile a module, so `bootstrap` maps it at start instead of compiling:
     /// `bootstrap compile handler.wasm` writes `handler.cwasm` beside it.

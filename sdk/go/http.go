@@ -3,6 +3,7 @@ package gr
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/awesome-fc/golang-runtime/internal/bindings/fc_runtime_http_handler"
+	"github.com/awesome-fc/golang-runtime/internal/bindings/fc_runtime_log"
 	"github.com/awesome-fc/golang-runtime/internal/dispatch"
 )
 
@@ -97,8 +99,14 @@ func newResponseWriter() *responseWriter {
 
 func (w *responseWriter) Header() http.Header { return w.header }
 
+// WriteHeader sets the status, as net/http's server does: the first final status
+// wins; informational ones (1xx) are not sent (there is no connection to send them
+// on before the answer); a code that is not three digits panics.
 func (w *responseWriter) WriteHeader(status int) {
-	if w.status == 0 {
+	if status < 100 || status > 999 {
+		panic(fmt.Sprintf("invalid WriteHeader code %v", status))
+	}
+	if w.status == 0 && status >= 200 {
 		w.status = status
 	}
 }
@@ -135,6 +143,10 @@ func (w *responseWriter) response() fc_runtime_http_handler.Response {
 	sort.Strings(names)
 	var block strings.Builder
 	for _, name := range names {
+		if !validName(name) {
+			fc_runtime_log.Log(fc_runtime_log.LevelWarn, fmt.Sprintf("the response header %q is not a valid name: it is not sent", name))
+			continue
+		}
 		for _, value := range w.header[name] {
 			block.WriteString(strings.ToLower(name) + ": " + sanitize(value) + "\n")
 		}
@@ -144,6 +156,19 @@ func (w *responseWriter) response() fc_runtime_http_handler.Response {
 		Headers: []byte(block.String()),
 		Body:    w.body.Bytes(),
 	}
+}
+
+// validName is whether `name` is an HTTP token (RFC 9110), as a header name must be.
+func validName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, c := range []byte(name) {
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"(),/:;<=>?@[\\]{}", c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // sanitize keeps a header value on its line, as net/http's server does.

@@ -12,8 +12,8 @@ type Handler func(ctx *FCContext, event []byte) ([]byte, error)
 type Initializer func(ctx *FCContext) error
 
 // Start makes `handler` the function's event handler and `initialize` (nil for none)
-// its initializer. On a server it would serve forever; in a component it returns,
-// and the component's exports call them.
+// its initializer. As on a server, called from `main` it does not return: the
+// component's exports call them.
 func Start(handler Handler, initialize Initializer) {
 	dispatch.OnEvent = func(host *dispatch.Context, event []byte) ([]byte, *dispatch.Error) {
 		var result []byte
@@ -44,27 +44,14 @@ func hookOf(run func(*FCContext) error) func(*dispatch.Context) *dispatch.Error 
 func call(host *dispatch.Context, run func(*FCContext) error) *dispatch.Error {
 	ctx := newContext(host)
 	defer ctx.ended()
-	return guard(func() *dispatch.Error {
-		if err := run(ctx); err != nil {
-			return fromError(err)
-		}
-		return nil
+	return dispatch.Collecting(func() *dispatch.Error {
+		return guard(func() *dispatch.Error {
+			if err := run(ctx); err != nil {
+				return fromError(err)
+			}
+			return nil
+		})
 	})
-}
-
-// servingNow is what Start and ListenAndServe panic with to leave `main`: on a
-// server they would not return, so what follows them in `main` (`log.Fatal` of the
-// returned error, say) does not run here either.
-type servingNow struct{}
-
-var inMain bool
-
-// handOver leaves `main` when it runs before the first call; called elsewhere (from
-// an `init`, say), it returns.
-func handOver() {
-	if inMain {
-		panic(servingNow{})
-	}
 }
 
 // SetMain is called by the file `bootstrap build` adds to package main: the
@@ -72,18 +59,18 @@ func handOver() {
 func SetMain(main func()) {
 	dispatch.Main = main
 	dispatch.RecoverMain = func(run func()) *dispatch.Error {
-		inMain = true
-		defer func() { inMain = false }()
 		return guard(func() *dispatch.Error {
-			defer func() {
-				if value := recover(); value != nil {
-					if _, handedOver := value.(servingNow); !handedOver {
-						panic(value)
-					}
-				}
-			}()
 			run()
 			return nil
 		})
+	}
+}
+
+// handOver is where Start and ListenAndServe would serve forever on a server: called
+// from `main`, they block here for good, the calls being served through the
+// component's exports; called elsewhere (from an `init`, say), they return.
+func handOver() {
+	if dispatch.Registered() {
+		select {}
 	}
 }

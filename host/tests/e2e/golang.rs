@@ -23,15 +23,36 @@ struct Built {
 const SERVE: &str = r#"package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"log"
 	"net/http"
 
 	gr "github.com/awesome-fc/golang-runtime"
 )
 
+var calls int
+
 func main() {
+	// Deferred in main, as servers do: on a server it never runs while serving.
+	appContext, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	mux := http.NewServeMux()
+	mux.HandleFunc("/app-context", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%v", appContext.Err())
+	})
+	mux.HandleFunc("/body", func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		calls++
+		fmt.Fprintf(w, "call %d read %d", calls, len(body))
+	})
+	mux.HandleFunc("/headers", func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["X-A: b\nSet-Cookie"] = []string{"evil=1"}
+		w.Header().Set("X-Good", "yes")
+		w.WriteHeader(http.StatusEarlyHints)
+		w.WriteHeader(http.StatusAccepted)
+	})
 	mux.HandleFunc("/created", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Kind", "created")
 		w.WriteHeader(http.StatusCreated)
@@ -222,6 +243,43 @@ async fn a_mux_served_like_a_server_answers_and_a_panic_is_502() {
     // Not a trap, and `log.Fatal` after ListenAndServe did not end the program.
     let again = host.send(http_request("GET", "/created", b"")).await;
     assert_eq!(again.status(), 201);
+}
+
+#[tokio::test]
+async fn main_does_not_go_on_past_listen_and_serve() {
+    let response = start(&built().serve)
+        .send(http_request("GET", "/app-context", b""))
+        .await;
+    assert_eq!(text(&response), "<nil>", "main's deferred cancel ran");
+}
+
+#[tokio::test]
+async fn large_bodies_do_not_trap_the_collector_and_the_instance_is_kept() {
+    // The host copies a body in through `cabi_realloc`: a collection finishing there
+    // would read the clock, which traps.
+    static BODY: OnceLock<Vec<u8>> = OnceLock::new();
+    let body: &'static [u8] = BODY.get_or_init(|| vec![b'x'; 3 << 20]);
+    let host = start(&built().serve);
+    for call in 1..=8 {
+        let response = host.send(http_request("POST", "/body", body)).await;
+        assert_eq!(text(&response), format!("call {call} read {}", 3 << 20));
+    }
+}
+
+#[tokio::test]
+async fn invalid_header_names_and_informational_statuses_are_not_sent() {
+    let host = start(&built().serve);
+    let response = host.send(http_request("GET", "/headers", b"")).await;
+    assert_eq!(response.status(), 202, "{}", text(&response));
+    assert_eq!(response.headers()["x-good"], "yes");
+    assert!(response.headers().get("set-cookie").is_none());
+    assert!(response.headers().get("x-a").is_none());
+    assert!(
+        host.log()
+            .contains("[WARN]  the response header \"X-A: b\\nSet-Cookie\" is not a valid name"),
+        "{}",
+        host.log()
+    );
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 //! seam in process; `server` and `limits` go through a real socket, where the socket
 //! is what is tested.
 
+mod c;
 mod concurrency;
 mod context;
 mod errors;

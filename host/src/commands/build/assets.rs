@@ -140,6 +140,18 @@ pub(crate) const GO_PKG: &[(&str, &str)] = &[
     ),
 ];
 
+/// `sdk/c/`: the C SDK's helpers, beside the bindings `bootstrap build` generates.
+pub(crate) const C_SDK: &[(&str, &str)] = &[
+    (
+        "fc_runtime.h",
+        include_str!("../../../../sdk/c/fc_runtime.h"),
+    ),
+    (
+        "fc_runtime.c",
+        include_str!("../../../../sdk/c/fc_runtime.c"),
+    ),
+];
+
 /// Writes `files` under `dir`, replacing what was there.
 pub(crate) fn write_all(dir: &std::path::Path, files: &[(&str, &str)]) -> anyhow::Result<()> {
     super::steps::clear(dir)?;

