@@ -29,11 +29,12 @@ func ListenAndServe(addr string, handler http.Handler) error {
 	dispatch.OnHTTP = func(host *dispatch.Context, request fc_runtime_http_handler.Request) (fc_runtime_http_handler.Response, *dispatch.Error) {
 		writer := newResponseWriter()
 		err := call(host, func(ctx *FCContext) error {
-			req, err := newRequest(ctx, request)
+			req, cancel, err := newRequest(ctx, request)
 			if err != nil {
 				writer.badRequest(err)
 				return nil
 			}
+			defer cancel()
 			handler.ServeHTTP(writer, req)
 			return nil
 		})
@@ -51,11 +52,13 @@ func FromContext(ctx context.Context) *FCContext {
 }
 
 // newRequest is the request as net/http's server gives it to a handler. The
-// platform's request id is in `X-Fc-Request-Id`, as FC sends it.
-func newRequest(ctx *FCContext, request fc_runtime_http_handler.Request) (*http.Request, error) {
+// platform's request id is in `X-Fc-Request-Id`, as FC sends it; the request's
+// context carries the FCContext, ends when the handler returns, and has the call's
+// deadline.
+func newRequest(ctx *FCContext, request fc_runtime_http_handler.Request) (*http.Request, context.CancelFunc, error) {
 	target, err := url.ParseRequestURI(request.Target)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	header := parseHeaders(request.Headers)
 	header.Set("X-Fc-Request-Id", ctx.RequestID)
@@ -72,7 +75,13 @@ func newRequest(ctx *FCContext, request fc_runtime_http_handler.Request) (*http.
 		RemoteAddr:    net.JoinHostPort(request.ClientIp, "0"),
 		RequestURI:    request.Target,
 	}
-	return req.WithContext(context.WithValue(context.Background(), contextKey{}, ctx)), nil
+	values := context.WithValue(context.Background(), contextKey{}, ctx)
+	if left, ok := ctx.RemainingTime(); ok {
+		scoped, cancel := context.WithTimeout(values, left)
+		return req.WithContext(scoped), cancel, nil
+	}
+	scoped, cancel := context.WithCancel(values)
+	return req.WithContext(scoped), cancel, nil
 }
 
 // parseHeaders reads the host's header block: a `name: value` line each.

@@ -7,7 +7,7 @@
  *   {"action": "count"}    a counter the initializer created, kept across calls
  *   {"action": "fail"}     fails: FC's error response with errorType ValidationError
  *   {"action": "env"}      the environment variable GREETING
- * anything else is echoed back.
+ * anything else is echoed back. The PreStop hook logs the number of calls.
  *
  * Build and run:  bootstrap build examples/c/event && bootstrap --module examples/c/event/handler.wasm
  */
@@ -24,6 +24,12 @@ int fc_initialize(fc_context *ctx) {
   const fc_fields *f = fc_context_fields(ctx);
   calls = 0;
   fc_log(FC_INFO, "initialized for %.*s", (int)f->function_name.len, f->function_name.ptr);
+  return FC_OK;
+}
+
+int fc_pre_stop(fc_context *ctx) {
+  (void)ctx;
+  fc_log(FC_INFO, "pre-stop after %d calls", calls);
   return FC_OK;
 }
 

@@ -40,6 +40,19 @@ async fn the_initializer_state_is_kept_across_calls() {
 }
 
 #[tokio::test]
+async fn the_pre_stop_hook_runs_with_the_instances_state() {
+    let host = start(&built().event);
+    projects::assert_initializer_state_is_kept(&host).await;
+    let stop = host.send(projects::pre_stop("c-stop")).await;
+    assert_eq!(stop.status(), 200, "{}", text(&stop));
+    assert!(
+        host.log().contains("c-stop [INFO]  pre-stop after 3 calls"),
+        "{}",
+        host.log()
+    );
+}
+
+#[tokio::test]
 async fn fc_fail_is_fc_error_with_its_type() {
     let host = start(&built().event);
     let response = host.invoke(action("fail")).await;

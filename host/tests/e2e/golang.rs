@@ -18,6 +18,51 @@ struct Built {
     gr_start: PathBuf,
     /// A net/http program on its own mux, started the way servers are.
     serve: PathBuf,
+    /// A program whose first start fails, with a PreStop hook.
+    restart: PathBuf,
+}
+
+const RESTART: &str = r#"package main
+
+import (
+	"fmt"
+
+	gr "github.com/awesome-fc/golang-runtime"
+)
+
+var starts int
+
+func main() {
+	starts++
+	if starts == 1 {
+		panic("the first start fails")
+	}
+	gr.OnPreStop(func(ctx *gr.FCContext) error {
+		gr.GetLogger().Infof("pre-stop after %d starts", starts)
+		return nil
+	})
+	gr.Start(func(ctx *gr.FCContext, event []byte) ([]byte, error) {
+		return []byte(fmt.Sprintf("started %d times", starts)), nil
+	}, nil)
+}
+"#;
+
+/// Builds the test project `name`: a go.mod and `main.go` holding `source`.
+fn build_project(name: &str, source: &str) -> PathBuf {
+    let dir = projects::project_dir(GO, name);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("go.mod"),
+        format!("module example.com/{name}\n\ngo 1.25\n"),
+    )
+    .unwrap();
+    let (output, module) = projects::build_source(GO, name, "main.go", source, &[]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    module
 }
 
 const SERVE: &str = r#"package main
@@ -28,6 +73,7 @@ import (
 	"io"
 	"log"
 	"net/http"
+	"time"
 
 	gr "github.com/awesome-fc/golang-runtime"
 )
@@ -41,6 +87,11 @@ func main() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/app-context", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "%v", appContext.Err())
+	})
+	mux.HandleFunc("/deadline", func(w http.ResponseWriter, r *http.Request) {
+		deadline, ok := r.Context().Deadline()
+		left := time.Until(deadline)
+		fmt.Fprintf(w, "%v %v", ok, left > 0 && left <= 86400*time.Second)
 	})
 	mux.HandleFunc("/body", func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -69,22 +120,12 @@ func main() {
 
 fn built() -> &'static Built {
     static BUILT: OnceLock<Built> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let dir = projects::project_dir(GO, "serve");
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("go.mod"), "module example.com/serve\n\ngo 1.25\n").unwrap();
-        let (output, serve) = projects::build_source(GO, "serve", "main.go", SERVE, &[]);
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        Built {
-            event: build_example(GO, "event"),
-            http: build_example(GO, "http"),
-            gr_start: build_example(GO, "gr-start"),
-            serve,
-        }
+    BUILT.get_or_init(|| Built {
+        event: build_example(GO, "event"),
+        http: build_example(GO, "http"),
+        gr_start: build_example(GO, "gr-start"),
+        serve: build_project("serve", SERVE),
+        restart: build_project("restart", RESTART),
     })
 }
 
@@ -246,6 +287,14 @@ async fn a_mux_served_like_a_server_answers_and_a_panic_is_502() {
 }
 
 #[tokio::test]
+async fn the_request_context_has_the_calls_deadline() {
+    let response = start(&built().serve)
+        .send(http_request("GET", "/deadline", b""))
+        .await;
+    assert_eq!(text(&response), "true true");
+}
+
+#[tokio::test]
 async fn main_does_not_go_on_past_listen_and_serve() {
     let response = start(&built().serve)
         .send(http_request("GET", "/app-context", b""))
@@ -290,5 +339,29 @@ async fn an_event_to_an_http_program_is_a_clear_error() {
     assert!(
         message.contains("it has no event handler (gr.Start)"),
         "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_main_that_failed_runs_again_at_the_next_call_and_pre_stop_runs() {
+    let host = start(&built().restart);
+    let failed = host.invoke("x").await;
+    assert_eq!(failed.status(), 404);
+    let body = json(&failed);
+    assert_eq!(body["errorType"], "string", "{body}");
+    assert_eq!(body["errorMessage"], "the first start fails");
+    let frame = body["stackTrace"][0].as_str().unwrap();
+    assert!(
+        frame.starts_with("main.main (example.com/restart/main.go:"),
+        "{frame}"
+    );
+    assert_eq!(text(&host.invoke("x").await), "started 2 times");
+    let stop = host.send(projects::pre_stop("go-stop")).await;
+    assert_eq!(stop.status(), 200, "{}", text(&stop));
+    assert!(
+        host.log()
+            .contains("go-stop [INFO]  pre-stop after 2 starts"),
+        "{}",
+        host.log()
     );
 }

@@ -107,6 +107,16 @@ pub(crate) fn http_request(
         .unwrap()
 }
 
+/// The platform's `GET /pre-stop` with request id `id`.
+pub(crate) fn pre_stop(id: &str) -> http::Request<Full<Bytes>> {
+    http::Request::get("/pre-stop")
+        .header("host", "127.0.0.1")
+        .header("x-fc-control-path", "/pre-stop")
+        .header("x-fc-request-id", id)
+        .body(Full::new(Bytes::new()))
+        .unwrap()
+}
+
 /// The event the languages' event examples answer: `{"action": NAME}`.
 pub(crate) fn action(name: &str) -> String {
     format!(r#"{{"action": "{name}"}}"#)

@@ -43,33 +43,35 @@ var (
 	Hooks [3]func(ctx *Context) *Error
 	// RecoverMain runs `main`, a panic becoming FC's error; set by package gr.
 	RecoverMain func(run func()) *Error
-
-	started bool
 )
 
-// start runs `main` the first time it is asked (and again after a `main` that
-// failed, as a restarted process would), and reports what stops the program from
-// being called: a `main` that panicked, or one that registered no handler.
+// start runs `main` when no handler is registered: before the first call, and again
+// after a `main` that failed, as a restarted process would. It reports what stops the
+// program from being called: a `main` that panicked, or one that registered no handler.
 //
 // `main` runs in a goroutine of its own, and the call waits until it registers a
 // handler (Start and ListenAndServe then block that goroutine for good, as on a
 // server: what follows them, and `main`'s deferred calls, do not run) or returns.
 func start() *Error {
-	if !started && OnEvent == nil && OnHTTP == nil {
-		started = true
-		if Main == nil {
-			return failure("the component has no main: it was not built by `bootstrap build`")
-		}
-		if err := runMain(); err != nil {
-			started = false
-			return err
-		}
+	if Main == nil {
+		return failure("the component has no main: it was not built by `bootstrap build`")
+	}
+	if err := runMain(); err != nil {
+		return err
 	}
 	if OnEvent == nil && OnHTTP == nil {
-		started = false
 		return failure("main returned without registering a handler: call gr.Start(handler, initialize) for an event function, gr.ListenAndServe(addr, handler) for an HTTP function")
 	}
 	return nil
+}
+
+// ready is start, run with the collector on, unless a handler is registered already
+// (most calls).
+func ready() *Error {
+	if OnEvent != nil || OnHTTP != nil {
+		return nil
+	}
+	return Collecting(start)
 }
 
 // awaiting is true while a call waits for `main` to register a handler.
@@ -108,7 +110,7 @@ func Registered() (block bool) {
 func Event(ctx *Context, event []byte) witTypes.Result[[]byte, Error] {
 	// The contract lends the context for the call: the lender needs it back.
 	defer ctx.Drop()
-	if err := Collecting(start); err != nil {
+	if err := ready(); err != nil {
 		return witTypes.Err[[]byte](*err)
 	}
 	if OnEvent == nil {
@@ -125,7 +127,7 @@ func Event(ctx *Context, event []byte) witTypes.Result[[]byte, Error] {
 func HTTP(ctx *Context, request fc_runtime_http_handler.Request) witTypes.Result[fc_runtime_http_handler.Response, Error] {
 	// The contract lends the context for the call: the lender needs it back.
 	defer ctx.Drop()
-	if err := Collecting(start); err != nil {
+	if err := ready(); err != nil {
 		return witTypes.Err[fc_runtime_http_handler.Response](*err)
 	}
 	if OnHTTP == nil {
@@ -142,7 +144,7 @@ func HTTP(ctx *Context, request fc_runtime_http_handler.Request) witTypes.Result
 func Hook(kind HookKind, ctx *Context) witTypes.Result[witTypes.Unit, Error] {
 	// The contract lends the context for the call: the lender needs it back.
 	defer ctx.Drop()
-	if err := Collecting(start); err != nil {
+	if err := ready(); err != nil {
 		return witTypes.Err[witTypes.Unit](*err)
 	}
 	if hook := Hooks[kind]; hook != nil {
