@@ -128,7 +128,11 @@ func cabiRealloc(oldPointer unsafe.Pointer, oldSize, align, newSize uintptr) uns
 		// See https://github.com/bytecodealliance/wasmtime/pull/13563
 		// for more details.
 		adapterMonotonicClockSetPaused(true)
-		pointer := Allocate(&pinner, newSize, align)
+		// bootstrap: not pinned. Pinning each allocation cost more than the rest
+		// of a call's context crossing together; the SDK keeps the collector off
+		// whenever the host calls `cabi_realloc`, so nothing can free the memory
+		// before the bindings take it.
+		pointer := allocateRaw(newSize, align)
 		adapterMonotonicClockSetPaused(false)
 		return pointer
 	} else {

@@ -8,6 +8,7 @@
 package dispatch
 
 import (
+	"math"
 	"runtime/debug"
 
 	"github.com/awesome-fc/golang-runtime/internal/bindings/fc_runtime_context"
@@ -155,17 +156,25 @@ func Hook(kind HookKind, ctx *Context) witTypes.Result[witTypes.Unit, Error] {
 	return witTypes.Ok[witTypes.Unit, Error](witTypes.Unit{})
 }
 
-// gcPercent is the collector's setting (GOGC, 100 by default).
-var gcPercent = debug.SetGCPercent(-1)
+// The collector's settings (GOGC, 100 by default; GOMEMLIMIT, none by default).
+var (
+	gcPercent   = debug.SetGCPercent(-1)
+	memoryLimit = debug.SetMemoryLimit(math.MaxInt64)
+)
 
 // Collecting runs `run` with the garbage collector on. Between calls, and while the
-// host copies arguments and results in, it is off: the host allocates through
-// `cabi_realloc`, where a collection finishing would read the clock, an import the
-// component model forbids there (a trap). Turning it off waits for a collection in
+// host copies arguments and results in, it is off (and no memory limit can start it):
+// the host allocates through `cabi_realloc`, where a collection finishing would read
+// the clock, an import the component model forbids there (a trap), and where what is
+// allocated is not pinned (see sdk/go-pkg). Turning it off waits for a collection in
 // progress to finish.
 func Collecting[T any](run func() T) T {
+	debug.SetMemoryLimit(memoryLimit)
 	debug.SetGCPercent(gcPercent)
-	defer debug.SetGCPercent(-1)
+	defer func() {
+		debug.SetGCPercent(-1)
+		debug.SetMemoryLimit(math.MaxInt64)
+	}()
 	return run()
 }
 
