@@ -70,17 +70,10 @@ pub(super) fn build(args: &BuildArgs, scratch: &Path, output: &Path) -> anyhow::
 
 /// The `zig` of `ziglang`, installed into its own virtual environment the first time.
 fn toolchain(args: &BuildArgs) -> anyhow::Result<PathBuf> {
-    let venv = super::tools_dir(args)?.join(ZIGLANG.replace("==", "-"));
-    steps::install_once(&venv, ZIGLANG, || {
-        steps::run(Command::new(&args.python).args(["-m", "venv"]).arg(&venv))?;
-        steps::run(
-            Command::new(venv.join("bin/python"))
-                .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
-                .arg(ZIGLANG),
-        )
-    })?;
-    super::site_package_file(&venv, "ziglang/zig")
-        .with_context(|| format!("{ZIGLANG} installed no `zig`"))
+    super::pip_toolchain(args, ZIGLANG, |venv| {
+        super::site_package_file(venv, "ziglang/zig")
+            .with_context(|| format!("{ZIGLANG} installed no `zig`"))
+    })
 }
 
 #[cfg(test)]

