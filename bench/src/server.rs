@@ -59,6 +59,10 @@ impl Server {
             .args(&spec.args)
             .envs(spec.env.iter().map(|(k, v)| (k, v)))
             .env("RUST_LOG", "warn,host=info")
+            // As on FC, which sets neither: every server runs without error backtraces
+            // whatever the shell running the suite has.
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("RUST_LIB_BACKTRACE")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
+use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
 
 use crate::compile_cache::CompileCache;
@@ -108,7 +109,7 @@ pub struct ServeArgs {
 
     /// Reload the module when its file changes (calls in flight finish on the old
     /// version). SIGHUP reloads it too, with or without this flag.
-    #[arg(long, env = "BOOTSTRAP_WATCH")]
+    #[arg(long, env = "BOOTSTRAP_WATCH", value_parser = BoolishValueParser::new())]
     pub watch: bool,
 
     /// Most guest instances alive at once, so most calls running at once; more wait.
@@ -235,14 +236,14 @@ pub struct CallArgs {
 
     /// Let guests listen on TCP sockets (never on bootstrap's own port). A function
     /// gets its traffic through the runtime, so this is off by default.
-    #[arg(long, env = "BOOTSTRAP_ALLOW_LISTEN")]
+    #[arg(long, env = "BOOTSTRAP_ALLOW_LISTEN", value_parser = BoolishValueParser::new())]
     pub allow_listen: bool,
 
     /// Ignore the limit headers (`x-fc-function-timeout`, `x-fc-initialization-timeout`,
     /// `x-fc-function-memory`): for a `bootstrap` reachable by clients other than FC
     /// (a container with a public port, Knative), so callers cannot raise their own
     /// limits. The flags and defaults apply instead.
-    #[arg(long, env = "BOOTSTRAP_IGNORE_LIMIT_HEADERS")]
+    #[arg(long, env = "BOOTSTRAP_IGNORE_LIMIT_HEADERS", value_parser = BoolishValueParser::new())]
     pub ignore_limit_headers: bool,
 
     /// Run the module's initializer before the first call, as the platform does when
@@ -261,7 +262,7 @@ pub struct CallArgs {
 
     /// Write /tmp/perf-<pid>.map, so `perf report` names the guest's JIT-compiled
     /// functions (for profiling).
-    #[arg(long, env = "BOOTSTRAP_PERF_MAP")]
+    #[arg(long, env = "BOOTSTRAP_PERF_MAP", value_parser = BoolishValueParser::new())]
     pub perf_map: bool,
 }
 

@@ -76,10 +76,11 @@ impl WasmEngine {
         self.link(path, component)
     }
 
+    /// The component at `path`: mapped when it is precompiled or has a fresh `.cwasm`
+    /// beside it (then the module itself is not read: a Python component is 19 MB),
+    /// else compiled, through the cache when there is one.
     fn component(&self, path: &Path) -> anyhow::Result<Component> {
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
-        if Engine::detect_precompiled(&bytes).is_some() {
+        if let Ok(Some(_)) = Engine::detect_precompiled_file(path) {
             return self.map_precompiled(path);
         }
         let precompiled = precompiled_path(path);
@@ -92,6 +93,8 @@ impl WasmEngine {
                 Err(error) => tracing::warn!("{error:#}; compiling `{}` instead", path.display()),
             }
         }
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
         let cache = self
             .cache
             .as_ref()
@@ -350,12 +353,30 @@ impl Exports {
         "fc:runtime/lifecycle@0.2.0",
     ];
 
+    /// The handler interfaces `pre`'s component exports. An interface is resolved only
+    /// when the component exports one of that name: resolving an absent one makes an
+    /// error, and an error can cost a backtrace.
     fn discover(pre: &InstancePre<HostState>) -> Self {
+        let component = pre.component();
+        let ty = component.component_type();
+        let names: Vec<&str> = ty
+            .exports(component.engine())
+            .map(|(name, _)| name)
+            .collect();
+        let exported = |interface: &str| names.iter().any(|name| is_interface(name, interface));
         Exports {
-            event: event_handler::GuestIndices::new(pre).ok(),
-            lifecycle: lifecycle::GuestIndices::new(pre).ok(),
-            http: http_handler::GuestIndices::new(pre).ok(),
-            wasi_http: incoming_handler::GuestIndices::new(pre).ok(),
+            event: exported("fc:runtime/event-handler")
+                .then(|| event_handler::GuestIndices::new(pre).ok())
+                .flatten(),
+            lifecycle: exported("fc:runtime/lifecycle")
+                .then(|| lifecycle::GuestIndices::new(pre).ok())
+                .flatten(),
+            http: exported("fc:runtime/http-handler")
+                .then(|| http_handler::GuestIndices::new(pre).ok())
+                .flatten(),
+            wasi_http: exported("wasi:http/incoming-handler")
+                .then(|| incoming_handler::GuestIndices::new(pre).ok())
+                .flatten(),
         }
     }
 
@@ -382,6 +403,13 @@ impl Exports {
             .filter_map(|(name, present)| present.then_some(name))
             .collect()
     }
+}
+
+/// Whether the export `name` is `interface` at some version (`interface@x.y.z`).
+fn is_interface(name: &str, interface: &str) -> bool {
+    name.split_once('@')
+        .map_or(name, |(unversioned, _)| unversioned)
+        == interface
 }
 
 /// Advances the engine's epoch every [`EPOCH_TICK`] until dropped.
@@ -415,5 +443,31 @@ impl Drop for EpochTicker {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_interface;
+
+    #[test]
+    fn an_export_is_its_interface_at_any_version() {
+        assert!(is_interface(
+            "fc:runtime/lifecycle@0.2.0",
+            "fc:runtime/lifecycle"
+        ));
+        assert!(is_interface(
+            "wasi:http/incoming-handler@0.2.6",
+            "wasi:http/incoming-handler"
+        ));
+        assert!(is_interface("fc:runtime/lifecycle", "fc:runtime/lifecycle"));
+        assert!(!is_interface(
+            "fc:runtime/lifecycle-extra@0.2.0",
+            "fc:runtime/lifecycle"
+        ));
+        assert!(!is_interface(
+            "fc:runtime/event-handler@0.2.0",
+            "fc:runtime/lifecycle"
+        ));
     }
 }

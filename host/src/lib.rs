@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+mod backtraces;
 mod bindings;
 mod body;
 mod call;
@@ -41,6 +42,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 
+pub use backtraces::turn_off_library_backtraces;
 pub use body::{BoxError, HostBody, HostResponse};
 pub use commands::{compile::CompileArgs, invoke::InvokeArgs, new::NewArgs, package::PackageArgs};
 pub use config::{CallArgs, Cli, Command, Initializer, ServeArgs};

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    host::turn_off_library_backtraces();
     start_logging();
     match host::Cli::load().and_then(host::run) {
         Ok(()) => ExitCode::SUCCESS,

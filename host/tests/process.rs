@@ -200,6 +200,8 @@ fn the_guest_sees_the_function_environment_without_bootstraps_settings() {
             .env("FC_FUNCTION_NAME", "my-function")
             .env("VISIBLE", "yes")
             .env("SECRET_TOKEN", "s3cr3t")
+            .env("RUST_BACKTRACE", "1")
+            .env_remove("RUST_LIB_BACKTRACE")
             .args(["--withhold-env", "SECRET_TOKEN"]);
     });
     let (status, env) = host.invoke("env");
@@ -207,9 +209,29 @@ fn the_guest_sees_the_function_environment_without_bootstraps_settings() {
     assert!(env.contains("VISIBLE=yes\n"), "{env}");
     assert!(env.contains("FC_FUNCTION_NAME=my-function\n"), "{env}");
     assert!(env.contains("FC_SERVER_PORT=0\n"), "{env}");
-    for hidden in ["SECRET_TOKEN", "BOOTSTRAP_", "FC_WASM_", "RUST_LOG"] {
+    assert!(env.contains("RUST_BACKTRACE=1\n"), "{env}");
+    // The host turns library backtraces off for itself, not for the guest.
+    for hidden in [
+        "SECRET_TOKEN",
+        "BOOTSTRAP_",
+        "FC_WASM_",
+        "RUST_LOG",
+        "RUST_LIB_",
+    ] {
         assert!(!env.contains(hidden), "{hidden} leaked: {env}");
     }
+}
+
+#[test]
+fn a_library_backtrace_setting_of_the_function_reaches_the_guest() {
+    let host = Bootstrap::spawn(|c| {
+        c.env("FC_SERVER_PORT", "0")
+            .env("BOOTSTRAP_MODULE", guests::MISBEHAVE)
+            .env("RUST_LIB_BACKTRACE", "1");
+    });
+    let (status, env) = host.invoke("env");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(env.contains("RUST_LIB_BACKTRACE=1\n"), "{env}");
 }
 
 #[test]
@@ -339,4 +361,18 @@ fn a_component_of_another_contract_version_is_refused_by_name() {
         ),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_switch_from_the_environment_accepts_1() {
+    let host = Bootstrap::spawn(|c| {
+        c.env("FC_SERVER_PORT", "0")
+            .env("BOOTSTRAP_MODULE", guests::ECHO)
+            .env("BOOTSTRAP_PERF_MAP", "1");
+    });
+    let (status, _) = host.invoke("x");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    let map = std::path::PathBuf::from(format!("/tmp/perf-{}.map", host.child.id()));
+    assert!(map.is_file(), "no {}", map.display());
+    let _ = std::fs::remove_file(map);
 }

@@ -3,8 +3,8 @@
 //!
 //! A guest gets what a native FC function gets and nothing of the host's internals:
 //! - the process environment minus `bootstrap`'s own settings (`BOOTSTRAP_*`, and
-//!   `FC_WASM_*` of earlier versions, `RUST_LOG`) and the variables it is told to
-//!   withhold;
+//!   `FC_WASM_*` of earlier versions, `RUST_LOG`, the `RUST_LIB_BACKTRACE` it set for
+//!   itself) and the variables it is told to withhold;
 //! - a writable `/tmp` of its own ([`tmp`]), all instances' together within the disk
 //!   quota ([`quota`]), links out of it refused; the code directory read-only at `/code`;
 //! - wall and monotonic clocks and randomness (WASI defaults);
@@ -67,6 +67,7 @@ pub(crate) fn guest_env(
                 .any(|prefix| name.starts_with(prefix))
                 && !OWN_ENV.contains(&name.as_str())
                 && !withheld.iter().any(|w| w == name)
+                && !crate::backtraces::set_by_host(name)
         })
         .collect()
 }
