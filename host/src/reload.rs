@@ -3,6 +3,7 @@
 //! initializer has run) and make it current; a version that does not compile, link or
 //! initialize leaves the old one serving, with one line saying why.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,22 +72,19 @@ impl Reloader {
     }
 
     /// Watches the module file and reloads after each burst of changes. Watching the
-    /// directory follows a file replaced by rename, as cargo does when it rebuilds.
+    /// directory follows a file replaced by rename, as cargo does when it rebuilds. A
+    /// file renamed into place in its directory, or closed by its writer, is complete: it
+    /// is reloaded at once; any other change waits until the file has been quiet for [`DEBOUNCE`].
     pub(crate) fn watch(self: &Arc<Self>) -> anyhow::Result<()> {
         let (changes, mut changed) = mpsc::unbounded_channel();
         let name = self.path.file_name().map(ToOwned::to_owned);
         let mut watcher =
             notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-                // Reading the file (our own compile does) is not a change.
-                let touches_module = event.is_ok_and(|event| {
-                    !event.kind.is_access()
-                        && event
-                            .paths
-                            .iter()
-                            .any(|path| path.file_name() == name.as_deref())
-                });
-                if touches_module {
-                    let _ = changes.send(());
+                if let Some(change) = event
+                    .ok()
+                    .and_then(|event| Change::of(&event, name.as_deref()?))
+                {
+                    let _ = changes.send(change);
                 }
             })
             .context("cannot watch files")?;
@@ -97,8 +95,14 @@ impl Reloader {
         let reloader = Arc::clone(self);
         tokio::spawn(async move {
             let _watcher = watcher;
-            while changed.recv().await.is_some() {
-                while let Ok(Some(())) = tokio::time::timeout(DEBOUNCE, changed.recv()).await {}
+            while let Some(mut change) = changed.recv().await {
+                while change == Change::Partial {
+                    match tokio::time::timeout(DEBOUNCE, changed.recv()).await {
+                        Ok(Some(next)) => change = next,
+                        Ok(None) => return,
+                        Err(_quiet) => break,
+                    }
+                }
                 if reloader.path.exists() {
                     let _ = reloader.reload().await;
                 }
@@ -109,9 +113,101 @@ impl Reloader {
     }
 }
 
+/// A change of the module file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Change {
+    /// The file is whole: renamed into place, or closed by the process that wrote it.
+    Complete,
+    /// Written, created, removed or changed otherwise: more may follow.
+    Partial,
+}
+
+impl Change {
+    /// What `event` means for the file called `name` in the watched directory; `None`
+    /// when it does not touch it, or only reads it (our own compile does).
+    fn of(event: &notify::Event, name: &OsStr) -> Option<Change> {
+        use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind, RenameMode};
+        let is_module = |path: &PathBuf| path.file_name() == Some(name);
+        match event.kind {
+            // A rename in the directory is reported as "moved in" and then as the pair
+            // (whose last path is where the file went): the pair is the complete file.
+            // A file moved in from elsewhere gets no pair, so its "moved in" waits.
+            EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => event
+                .paths
+                .last()
+                .filter(|path| is_module(path))
+                .map(|_| Change::Complete),
+            EventKind::Access(AccessKind::Close(AccessMode::Write)) => event
+                .paths
+                .iter()
+                .any(is_module)
+                .then_some(Change::Complete),
+            EventKind::Access(_) => None,
+            _ => event.paths.iter().any(is_module).then_some(Change::Partial),
+        }
+    }
+}
+
 fn watched_directory(module: &Path) -> PathBuf {
     match module.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify::event::{
+        AccessKind, AccessMode, CreateKind, DataChange, EventKind, ModifyKind, RenameMode,
+    };
+
+    fn event(kind: EventKind, paths: &[&str]) -> notify::Event {
+        paths.iter().fold(notify::Event::new(kind), |event, path| {
+            event.add_path(path.into())
+        })
+    }
+
+    fn change(kind: EventKind, paths: &[&str]) -> Option<Change> {
+        Change::of(&event(kind, paths), OsStr::new("handler.wasm"))
+    }
+
+    #[test]
+    fn a_file_renamed_into_place_or_closed_by_its_writer_is_complete() {
+        let renamed = EventKind::Modify(ModifyKind::Name(RenameMode::Both));
+        assert_eq!(
+            change(renamed, &["/d/handler.new", "/d/handler.wasm"]),
+            Some(Change::Complete)
+        );
+        let closed = EventKind::Access(AccessKind::Close(AccessMode::Write));
+        assert_eq!(change(closed, &["/d/handler.wasm"]), Some(Change::Complete));
+    }
+
+    #[test]
+    fn writes_and_creations_wait_for_quiet() {
+        let written = EventKind::Modify(ModifyKind::Data(DataChange::Any));
+        assert_eq!(change(written, &["/d/handler.wasm"]), Some(Change::Partial));
+        let moved_in = EventKind::Modify(ModifyKind::Name(RenameMode::To));
+        assert_eq!(
+            change(moved_in, &["/d/handler.wasm"]),
+            Some(Change::Partial)
+        );
+        let created = EventKind::Create(CreateKind::File);
+        assert_eq!(change(created, &["/d/handler.wasm"]), Some(Change::Partial));
+        // Renamed away: the module is gone, not complete.
+        let renamed = EventKind::Modify(ModifyKind::Name(RenameMode::Both));
+        assert_eq!(change(renamed, &["/d/handler.wasm", "/d/old.wasm"]), None);
+    }
+
+    #[test]
+    fn reads_and_other_files_are_not_changes() {
+        let read = EventKind::Access(AccessKind::Close(AccessMode::Read));
+        assert_eq!(change(read, &["/d/handler.wasm"]), None);
+        let opened = EventKind::Access(AccessKind::Open(AccessMode::Any));
+        assert_eq!(change(opened, &["/d/handler.wasm"]), None);
+        let closed = EventKind::Access(AccessKind::Close(AccessMode::Write));
+        assert_eq!(change(closed, &["/d/other.wasm"]), None);
+        let written = EventKind::Modify(ModifyKind::Data(DataChange::Any));
+        assert_eq!(change(written, &["/d/handler.cwasm"]), None);
     }
 }
