@@ -530,6 +530,29 @@ pub(crate) fn legacy_variables(vars: impl IntoIterator<Item = String>) -> Vec<(S
 mod tests {
     use super::*;
 
+    /// Every command's long flags are distinct (clap checks this only in debug builds,
+    /// and the tests run in release).
+    #[test]
+    fn no_command_has_two_flags_of_one_name() {
+        use clap::CommandFactory as _;
+        fn check(command: &clap::Command, path: &str) {
+            let mut seen = std::collections::HashSet::new();
+            for arg in command.get_arguments() {
+                if let Some(long) = arg.get_long() {
+                    assert!(seen.insert(long), "`{path}` has two `--{long}` flags");
+                }
+            }
+            for sub in command.get_subcommands() {
+                let mut sub = sub.clone();
+                sub.build();
+                check(&sub, &format!("{path} {}", sub.get_name()));
+            }
+        }
+        let mut cli = Cli::command();
+        cli.build();
+        check(&cli, "bootstrap");
+    }
+
     #[test]
     fn port_precedence() {
         let both = [

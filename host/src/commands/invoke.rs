@@ -80,9 +80,10 @@ pub struct ContextArgs {
     /// Configured initializer string (`x-fc-function-initializer`).
     #[arg(long, default_value = "index.initializer")]
     pub function_initializer: String,
-    /// Initializer timeout, seconds.
+    /// Initializer timeout the platform sends (`x-fc-initialization-timeout`), seconds;
+    /// `--initialization-timeout` overrides it, as on a served call.
     #[arg(long, default_value_t = 60)]
-    pub initialization_timeout: u32,
+    pub initializer_timeout: u32,
     /// Service name.
     #[arg(long, default_value = "")]
     pub service: String,
@@ -119,7 +120,7 @@ impl ContextArgs {
             (h::FUNCTION_INITIALIZER, self.function_initializer.clone()),
             (
                 h::INITIALIZATION_TIMEOUT,
-                self.initialization_timeout.to_string(),
+                self.initializer_timeout.to_string(),
             ),
             (h::SERVICE_NAME, self.service.clone()),
             (h::QUALIFIER, self.qualifier.clone()),
