@@ -365,18 +365,18 @@ impl Exports {
             .collect();
         let exported = |interface: &str| names.iter().any(|name| is_interface(name, interface));
         Exports {
-            event: exported("fc:runtime/event-handler")
-                .then(|| event_handler::GuestIndices::new(pre).ok())
-                .flatten(),
-            lifecycle: exported("fc:runtime/lifecycle")
-                .then(|| lifecycle::GuestIndices::new(pre).ok())
-                .flatten(),
-            http: exported("fc:runtime/http-handler")
-                .then(|| http_handler::GuestIndices::new(pre).ok())
-                .flatten(),
-            wasi_http: exported("wasi:http/incoming-handler")
-                .then(|| incoming_handler::GuestIndices::new(pre).ok())
-                .flatten(),
+            event: resolved(exported("fc:runtime/event-handler"), || {
+                event_handler::GuestIndices::new(pre)
+            }),
+            lifecycle: resolved(exported("fc:runtime/lifecycle"), || {
+                lifecycle::GuestIndices::new(pre)
+            }),
+            http: resolved(exported("fc:runtime/http-handler"), || {
+                http_handler::GuestIndices::new(pre)
+            }),
+            wasi_http: resolved(exported("wasi:http/incoming-handler"), || {
+                incoming_handler::GuestIndices::new(pre)
+            }),
         }
     }
 
@@ -403,6 +403,11 @@ impl Exports {
             .filter_map(|(name, present)| present.then_some(name))
             .collect()
     }
+}
+
+/// An interface's indices when the component exports it and they resolve.
+fn resolved<T>(exported: bool, resolve: impl FnOnce() -> wasmtime::Result<T>) -> Option<T> {
+    exported.then(resolve).and_then(Result::ok)
 }
 
 /// Whether the export `name` is `interface` at some version (`interface@x.y.z`).

@@ -73,8 +73,9 @@ impl Reloader {
 
     /// Watches the module file and reloads after each burst of changes. Watching the
     /// directory follows a file replaced by rename, as cargo does when it rebuilds. A
-    /// file renamed into place in its directory, or closed by its writer, is complete: it
-    /// is reloaded at once; any other change waits until the file has been quiet for [`DEBOUNCE`].
+    /// file renamed into place in its directory, or closed by its writer, is complete:
+    /// it is reloaded at once; any other change waits until the file has been quiet for
+    /// [`DEBOUNCE`].
     pub(crate) fn watch(self: &Arc<Self>) -> anyhow::Result<()> {
         let (changes, mut changed) = mpsc::unbounded_channel();
         let name = self.path.file_name().map(ToOwned::to_owned);
