@@ -96,14 +96,7 @@ impl Reloader {
         let reloader = Arc::clone(self);
         tokio::spawn(async move {
             let _watcher = watcher;
-            while let Some(mut change) = changed.recv().await {
-                while change == Change::Partial {
-                    match tokio::time::timeout(DEBOUNCE, changed.recv()).await {
-                        Ok(Some(next)) => change = next,
-                        Ok(None) => return,
-                        Err(_quiet) => break,
-                    }
-                }
+            while burst_ended(&mut changed).await {
                 if reloader.path.exists() {
                     let _ = reloader.reload().await;
                 }
@@ -111,6 +104,30 @@ impl Reloader {
         });
         tracing::info!("watching `{}` for changes", self.path.display());
         Ok(())
+    }
+}
+
+/// Waits for the next burst of changes to end; `false` when the watcher is gone. A
+/// burst is the changes already queued (those that came during a reload included) and
+/// any that follow within [`DEBOUNCE`] of each other; it ends at once when its latest
+/// change leaves the file complete, so a writer closing the file in a loop costs one
+/// reload per burst, not one per close.
+async fn burst_ended(changed: &mut mpsc::UnboundedReceiver<Change>) -> bool {
+    let Some(mut latest) = changed.recv().await else {
+        return false;
+    };
+    loop {
+        while let Ok(next) = changed.try_recv() {
+            latest = next;
+        }
+        if latest == Change::Complete {
+            return true;
+        }
+        match tokio::time::timeout(DEBOUNCE, changed.recv()).await {
+            Ok(Some(next)) => latest = next,
+            Ok(None) => return false,
+            Err(_quiet) => return true,
+        }
     }
 }
 
@@ -198,6 +215,53 @@ mod tests {
         // Renamed away: the module is gone, not complete.
         let renamed = EventKind::Modify(ModifyKind::Name(RenameMode::Both));
         assert_eq!(change(renamed, &["/d/handler.wasm", "/d/old.wasm"]), None);
+    }
+
+    fn queued(changes: &[Change]) -> (Sender, mpsc::UnboundedReceiver<Change>) {
+        let (send, receive) = mpsc::unbounded_channel();
+        for change in changes {
+            send.send(*change).unwrap();
+        }
+        (send, receive)
+    }
+
+    type Sender = mpsc::UnboundedSender<Change>;
+
+    /// Whether the burst ends without waiting: `burst_ended` is polled once, first.
+    async fn ends_at_once(changed: &mut mpsc::UnboundedReceiver<Change>) -> bool {
+        tokio::select! {
+            biased;
+            ended = burst_ended(changed) => ended,
+            () = std::future::ready(()) => false,
+        }
+    }
+
+    #[tokio::test]
+    async fn changes_queued_during_a_reload_are_one_burst() {
+        let (_open, mut changed) = queued(&[Change::Complete, Change::Partial, Change::Complete]);
+        assert!(ends_at_once(&mut changed).await, "a complete file waited");
+        assert!(
+            changed.is_empty(),
+            "the burst left changes for another reload"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_burst_ending_in_a_write_waits_for_quiet() {
+        let (_open, mut changed) = queued(&[Change::Complete, Change::Partial]);
+        assert!(
+            !ends_at_once(&mut changed).await,
+            "a partial file was loaded at once"
+        );
+        let (_open, mut changed) = queued(&[Change::Complete, Change::Partial]);
+        assert!(burst_ended(&mut changed).await);
+    }
+
+    #[tokio::test]
+    async fn a_gone_watcher_ends_the_loop() {
+        let (send, mut changed) = mpsc::unbounded_channel::<Change>();
+        drop(send);
+        assert!(!burst_ended(&mut changed).await);
     }
 
     #[test]
