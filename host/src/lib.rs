@@ -41,6 +41,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context as _;
+// Linked for its `memcpy` and `memmove`, which replace musl's in every executable
+// built on the host (bootstrap, its tests and benchmarks).
+#[cfg(all(target_arch = "x86_64", target_env = "musl"))]
+use musl_mem as _;
 
 pub use backtraces::turn_off_library_backtraces;
 pub use body::{BoxError, HostBody, HostResponse};

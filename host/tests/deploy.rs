@@ -236,3 +236,21 @@ fn the_dockerfile_ships_the_static_build_in_an_empty_image() {
         assert!(run.iter().any(|l| l == expected), "{expected}: {run:?}");
     }
 }
+
+/// The static build copies memory with `musl-mem`'s `memcpy` and `memmove`, not musl's
+/// (whose `memcpy` object also defines `__memcpy_fwd`).
+#[cfg(all(target_arch = "x86_64", target_env = "musl"))]
+#[test]
+fn the_static_build_copies_memory_with_its_own_memcpy_not_musls() {
+    use object::{Object as _, ObjectSymbol as _};
+    let bytes = std::fs::read(env!("CARGO_BIN_EXE_bootstrap")).unwrap();
+    let elf = object::read::elf::ElfFile64::<object::Endianness>::parse(&*bytes).unwrap();
+    let names: Vec<&str> = elf.symbols().filter_map(|s| s.name().ok()).collect();
+    for defined in ["memcpy", "memmove"] {
+        assert!(names.contains(&defined), "{defined} is missing");
+    }
+    assert!(
+        !names.contains(&"__memcpy_fwd"),
+        "musl's memcpy is linked: the executable lost musl-mem"
+    );
+}
