@@ -177,16 +177,24 @@ impl Server {
             .max_header_size(self.limits.max_head_bytes)
             .serve_connection(TokioIo::new(socket), service);
         let connection = graceful.watch(connection);
+        // The head timer is a task of its own, so the connection's task, woken by every
+        // read and write, does not poll the timer each time too.
+        let (ended, connection_ended) = tokio::sync::oneshot::channel::<()>();
+        let connection = tokio::spawn(async move {
+            let (_slot, _ended) = (slot, ended);
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+        let close = connection.abort_handle();
         let timeout = self.limits.header_read_timeout;
         tokio::spawn(async move {
-            let _slot = slot;
             tokio::select! {
-                result = connection => if let Err(error) = result {
-                    tracing::debug!(%error, "connection ended with an error");
-                },
                 () = watch.head_timed_out(timeout) => {
                     tracing::debug!(%peer, "closed a connection whose request head did not arrive within {timeout:?}");
+                    close.abort();
                 }
+                _ = connection_ended => {}
             }
         });
     }
