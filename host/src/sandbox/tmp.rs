@@ -36,13 +36,16 @@ impl TmpRoot {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create `{}`", parent.display()))?;
         remove_stale_roots(parent);
+        // Held from before the directory exists until it is listed as live, so another
+        // host of this process scanning for stale roots never takes it for one.
+        let mut live = live_roots();
         let dir = tempfile::Builder::new()
             .prefix(&format!("{ROOT_PREFIX}{}-", std::process::id()))
             .tempdir_in(parent)
             .with_context(|| format!("cannot create a directory in `{}`", parent.display()))?;
-        live_roots()
-            .get_or_insert_with(HashSet::new)
+        live.get_or_insert_with(HashSet::new)
             .insert(dir.path().to_path_buf());
+        drop(live);
         Ok(Arc::new(TmpRoot {
             path: dir.path().to_path_buf(),
             dir: Some(dir),
@@ -208,6 +211,24 @@ mod tests {
         assert!(alive.exists(), "pid 1 runs");
         assert!(other.exists());
         assert_ne!(root.path(), ours_before);
+    }
+
+    #[test]
+    fn hosts_starting_at_once_never_take_each_others_roots_for_stale() {
+        let parent = tempfile::tempdir().unwrap();
+        let hosts: Vec<_> = (0..8)
+            .map(|_| {
+                let parent = parent.path().to_path_buf();
+                std::thread::spawn(move || {
+                    (0..40)
+                        .map(|_| TmpRoot::create(&parent).unwrap())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let roots: Vec<_> = hosts.into_iter().flat_map(|h| h.join().unwrap()).collect();
+        let gone = roots.iter().filter(|root| !root.path().exists()).count();
+        assert_eq!(gone, 0, "{gone} of {} live roots were removed", roots.len());
     }
 
     #[test]

@@ -28,7 +28,7 @@ async fn every_byte_value_round_trips() {
 async fn empty_event_round_trips() {
     let host = InProcess::start(guests::ECHO);
     let response = host.invoke(Bytes::new()).await;
-    assert_eq!(response.status(), 200);
+    assert_eq!(response.status(), 200, "{}", text(&response));
     assert!(response.body().is_empty());
 }
 
