@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -417,26 +417,29 @@ fn is_interface(name: &str, interface: &str) -> bool {
         == interface
 }
 
-/// Advances the engine's epoch every [`EPOCH_TICK`] until dropped.
+/// Advances the engine's epoch every [`EPOCH_TICK`] until dropped. Dropping it stops
+/// the thread at once (a process that exits does not wait out a tick).
 struct EpochTicker {
-    stop: Arc<AtomicBool>,
+    stop: Option<std::sync::mpsc::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl EpochTicker {
     fn start(engine: Engine) -> std::io::Result<Self> {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
+        Self::every(EPOCH_TICK, engine)
+    }
+
+    fn every(tick: Duration, engine: Engine) -> std::io::Result<Self> {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("epoch-ticker".into())
             .spawn(move || {
-                while !flag.load(Ordering::Relaxed) {
-                    std::thread::sleep(EPOCH_TICK);
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(tick) {
                     engine.increment_epoch();
                 }
             })?;
         Ok(EpochTicker {
-            stop,
+            stop: Some(stop),
             thread: Some(thread),
         })
     }
@@ -444,7 +447,8 @@ impl EpochTicker {
 
 impl Drop for EpochTicker {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
+        // A closed channel ends the thread's wait.
+        drop(self.stop.take());
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -453,7 +457,19 @@ impl Drop for EpochTicker {
 
 #[cfg(test)]
 mod tests {
-    use super::is_interface;
+    use super::{Duration, Engine, EpochTicker, is_interface};
+
+    #[test]
+    fn a_dropped_ticker_stops_without_waiting_out_its_tick() {
+        let ticker = EpochTicker::every(Duration::from_secs(3600), Engine::default()).unwrap();
+        let (dropped, done) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            drop(ticker);
+            let _ = dropped.send(());
+        });
+        // An hour's tick waited out would fail this by far.
+        assert!(done.recv_timeout(Duration::from_secs(60)).is_ok());
+    }
 
     #[test]
     fn an_export_is_its_interface_at_any_version() {
