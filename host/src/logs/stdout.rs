@@ -2,7 +2,8 @@
 //! copy into memory; the writer thread writes what gathered at most [`FLUSH_DELAY`]
 //! later, in one `write(2)` rather than one per line. Under steady load the writer wakes
 //! once per [`FLUSH_DELAY`] and callers never make a system call: only a writer parked
-//! on an empty buffer is woken. Nobody else ever waits for stdout:
+//! on an empty buffer is woken, or one gathering a batch once [`FULL_BATCH`] bytes wait
+//! (a flood is written as fast as stdout takes it). Nobody else ever waits for stdout:
 //! past [`MAX_PENDING`] bytes, records are dropped and counted (the count is written to
 //! the log when stdout catches up); Start and End lines are always kept.
 
@@ -40,10 +41,18 @@ struct Pending {
     writing: usize,
     /// Whether the writer thread waits for bytes (and must be woken for them).
     parked: bool,
+    /// Whether the writer thread lets a batch gather (and must be woken when it is
+    /// full).
+    gathering: bool,
     /// The last batch's buffer, emptied, to gather the next one without growing a
     /// new buffer from nothing every [`FLUSH_DELAY`].
     spare: Vec<u8>,
 }
+
+/// Bytes that make a batch worth writing at once: a writer gathering for
+/// [`FLUSH_DELAY`] is woken when this much waits, so a flood of output is written as
+/// fast as stdout takes it rather than once per delay.
+const FULL_BATCH: usize = 256 * 1024;
 
 /// Largest buffer kept for reuse: a burst of logging does not pin its memory.
 const MAX_SPARE: usize = 1024 * 1024;
@@ -88,8 +97,11 @@ impl BatchedStdout {
             pending.dropped_bytes += size as u64;
             return;
         }
+        let before = pending.bytes.len();
         append(&mut pending.bytes);
-        let wake = std::mem::take(&mut pending.parked);
+        let filled = before < FULL_BATCH && pending.bytes.len() >= FULL_BATCH;
+        let wake = std::mem::take(&mut pending.parked)
+            || (filled && std::mem::take(&mut pending.gathering));
         drop(pending);
         if wake {
             self.wake.notify_one();
@@ -114,8 +126,9 @@ impl BatchedStdout {
         }
     }
 
-    /// Waits for something to write, lets more gather for [`FLUSH_DELAY`], and takes it
-    /// (with a line counting what was dropped since the last batch).
+    /// Waits for something to write, lets more gather for [`FLUSH_DELAY`] (or until a
+    /// full batch waits), and takes it (with a line counting what was dropped since the
+    /// last batch).
     fn next_batch(&self) -> Vec<u8> {
         let mut pending = lock(&self.pending);
         while pending.bytes.is_empty() && pending.dropped_records == 0 {
@@ -125,9 +138,20 @@ impl BatchedStdout {
                 .wait(pending)
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
         }
-        drop(pending);
-        std::thread::sleep(FLUSH_DELAY);
-        let mut pending = lock(&self.pending);
+        let deadline = Instant::now() + FLUSH_DELAY;
+        while pending.bytes.len() < FULL_BATCH {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            pending.gathering = true;
+            pending = self
+                .wake
+                .wait_timeout(pending, left)
+                .map(|(guard, _)| guard)
+                .unwrap_or_else(|e| e.into_inner().0);
+        }
+        pending.gathering = false;
         let spare = std::mem::take(&mut pending.spare);
         let mut batch = std::mem::replace(&mut pending.bytes, spare);
         if pending.dropped_records > 0 {
@@ -247,6 +271,22 @@ mod tests {
         assert!(eventually(|| lock(&stdout.pending).parked));
         stdout.write(Kind::Record, |out| out.extend_from_slice(b"second\n"));
         assert!(eventually(|| lock(&out.0).as_slice() == b"first\nsecond\n"));
+    }
+
+    #[test]
+    fn a_full_batch_wakes_a_gathering_writer_and_a_small_record_does_not() {
+        let stdout = fresh();
+        lock(&stdout.pending).gathering = true;
+        stdout.write(Kind::Record, |out| out.extend_from_slice(b"small\n"));
+        assert!(
+            lock(&stdout.pending).gathering,
+            "a small record waits for the delay"
+        );
+        stdout.write(Kind::Record, |out| out.resize(FULL_BATCH, b'x'));
+        assert!(
+            !lock(&stdout.pending).gathering,
+            "a full batch wakes the writer"
+        );
     }
 
     #[test]
