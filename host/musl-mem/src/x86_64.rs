@@ -106,6 +106,23 @@ unsafe fn rep_movsb(dst: *mut u8, src: *const u8, n: usize) {
     }
 }
 
+/// Copies `n` bytes; `backward` when `dst` starts inside `src`'s range (only
+/// `memmove` can ask: for `memcpy` it is a constant `false` and its branch goes).
+#[inline(always)]
+unsafe fn copy(dst: *mut u8, src: *const u8, n: usize, backward: bool) {
+    unsafe {
+        if n <= 64 {
+            copy_small(dst, src, n);
+        } else if backward {
+            copy_backward(dst, src, n);
+        } else if n < REP_MOVSB_FROM {
+            copy_forward(dst, src, n);
+        } else {
+            rep_movsb(dst, src, n);
+        }
+    }
+}
+
 /// C's `memcpy`: copies `n` bytes from `src` to `dst`, which do not overlap.
 ///
 /// # Safety
@@ -113,15 +130,7 @@ unsafe fn rep_movsb(dst: *mut u8, src: *const u8, n: usize) {
 /// Both ranges are valid for `n` bytes and do not overlap.
 #[unsafe(no_mangle)]
 pub(crate) unsafe extern "C" fn memcpy(dst: *mut u8, src: *const u8, n: usize) -> *mut u8 {
-    unsafe {
-        if n <= 64 {
-            copy_small(dst, src, n);
-        } else if n < REP_MOVSB_FROM {
-            copy_forward(dst, src, n);
-        } else {
-            rep_movsb(dst, src, n);
-        }
-    }
+    unsafe { copy(dst, src, n, false) };
     dst
 }
 
@@ -133,18 +142,8 @@ pub(crate) unsafe extern "C" fn memcpy(dst: *mut u8, src: *const u8, n: usize) -
 #[unsafe(no_mangle)]
 pub(crate) unsafe extern "C" fn memmove(dst: *mut u8, src: *const u8, n: usize) -> *mut u8 {
     // Front to back is right unless `dst` starts inside `src`'s range.
-    let forward = (dst as usize).wrapping_sub(src as usize) >= n;
-    unsafe {
-        if n <= 64 {
-            copy_small(dst, src, n);
-        } else if !forward {
-            copy_backward(dst, src, n);
-        } else if n < REP_MOVSB_FROM {
-            copy_forward(dst, src, n);
-        } else {
-            rep_movsb(dst, src, n);
-        }
-    }
+    let backward = (dst as usize).wrapping_sub(src as usize) < n;
+    unsafe { copy(dst, src, n, backward) };
     dst
 }
 
