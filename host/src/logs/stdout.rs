@@ -39,14 +39,23 @@ struct Pending {
     dropped_bytes: u64,
     /// Bytes handed to the writer thread and not yet written.
     writing: usize,
-    /// Whether the writer thread waits for bytes (and must be woken for them).
-    parked: bool,
-    /// Whether the writer thread lets a batch gather (and must be woken when it is
-    /// full).
-    gathering: bool,
+    /// What the writer thread is doing, so a write wakes it only when it must.
+    writer: Writer,
     /// The last batch's buffer, emptied, to gather the next one without growing a
     /// new buffer from nothing every [`FLUSH_DELAY`].
     spare: Vec<u8>,
+}
+
+/// What the writer thread is doing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Writer {
+    /// Writing (or about to look at the buffer): nobody needs to wake it.
+    #[default]
+    Busy,
+    /// Waiting for bytes: the next write wakes it.
+    Parked,
+    /// Letting a batch gather for [`FLUSH_DELAY`]: woken when a full batch waits.
+    Gathering,
 }
 
 /// Bytes that make a batch worth writing at once: a writer gathering for
@@ -100,8 +109,14 @@ impl BatchedStdout {
         let before = pending.bytes.len();
         append(&mut pending.bytes);
         let filled = before < FULL_BATCH && pending.bytes.len() >= FULL_BATCH;
-        let wake = std::mem::take(&mut pending.parked)
-            || (filled && std::mem::take(&mut pending.gathering));
+        let wake = match pending.writer {
+            Writer::Parked => true,
+            Writer::Gathering => filled,
+            Writer::Busy => false,
+        };
+        if wake {
+            pending.writer = Writer::Busy;
+        }
         drop(pending);
         if wake {
             self.wake.notify_one();
@@ -132,7 +147,7 @@ impl BatchedStdout {
     fn next_batch(&self) -> Vec<u8> {
         let mut pending = lock(&self.pending);
         while pending.bytes.is_empty() && pending.dropped_records == 0 {
-            pending.parked = true;
+            pending.writer = Writer::Parked;
             pending = self
                 .wake
                 .wait(pending)
@@ -144,14 +159,14 @@ impl BatchedStdout {
             if left.is_zero() {
                 break;
             }
-            pending.gathering = true;
+            pending.writer = Writer::Gathering;
             pending = self
                 .wake
                 .wait_timeout(pending, left)
                 .map(|(guard, _)| guard)
                 .unwrap_or_else(|e| e.into_inner().0);
         }
-        pending.gathering = false;
+        pending.writer = Writer::Busy;
         let spare = std::mem::take(&mut pending.spare);
         let mut batch = std::mem::replace(&mut pending.bytes, spare);
         if pending.dropped_records > 0 {
@@ -260,15 +275,13 @@ mod tests {
         let out = Shared::default();
         let mut sink = out.clone();
         std::thread::spawn(move || stdout.run_writer(&mut sink));
-        assert!(eventually(|| lock(&stdout.pending).parked));
+        let parked = || lock(&stdout.pending).writer == Writer::Parked;
+        assert!(eventually(parked));
         stdout.write(Kind::Marker, |out| out.extend_from_slice(b"first\n"));
-        assert!(
-            !lock(&stdout.pending).parked,
-            "the write unparks the writer"
-        );
+        assert!(!parked(), "the write unparks the writer");
         assert!(eventually(|| lock(&out.0).as_slice() == b"first\n"));
         // Parked again once it is drained; a second write wakes it again.
-        assert!(eventually(|| lock(&stdout.pending).parked));
+        assert!(eventually(parked));
         stdout.write(Kind::Record, |out| out.extend_from_slice(b"second\n"));
         assert!(eventually(|| lock(&out.0).as_slice() == b"first\nsecond\n"));
     }
@@ -276,17 +289,12 @@ mod tests {
     #[test]
     fn a_full_batch_wakes_a_gathering_writer_and_a_small_record_does_not() {
         let stdout = fresh();
-        lock(&stdout.pending).gathering = true;
+        let gathering = || lock(&stdout.pending).writer == Writer::Gathering;
+        lock(&stdout.pending).writer = Writer::Gathering;
         stdout.write(Kind::Record, |out| out.extend_from_slice(b"small\n"));
-        assert!(
-            lock(&stdout.pending).gathering,
-            "a small record waits for the delay"
-        );
+        assert!(gathering(), "a small record waits for the delay");
         stdout.write(Kind::Record, |out| out.resize(FULL_BATCH, b'x'));
-        assert!(
-            !lock(&stdout.pending).gathering,
-            "a full batch wakes the writer"
-        );
+        assert!(!gathering(), "a full batch wakes the writer");
     }
 
     #[test]
