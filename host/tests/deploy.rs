@@ -254,3 +254,23 @@ fn the_static_build_copies_memory_with_its_own_memcpy_not_musls() {
         "musl's memcpy is linked: the executable lost musl-mem"
     );
 }
+
+/// The static build is linked at a fixed address (`ET_EXEC`), not as a static PIE
+/// (`ET_DYN`) that relocates itself at every start (`.cargo/config.toml`).
+#[cfg(all(target_arch = "x86_64", target_env = "musl"))]
+#[test]
+fn the_static_build_is_not_position_independent() {
+    use object::Object as _;
+    let bytes = std::fs::read(env!("CARGO_BIN_EXE_bootstrap")).unwrap();
+    let elf = object::read::elf::ElfFile64::<object::Endianness>::parse(&*bytes).unwrap();
+    assert_eq!(
+        elf.kind(),
+        object::ObjectKind::Executable,
+        "bootstrap is a PIE: the relocation-model flag of .cargo/config.toml is lost"
+    );
+    let relocations = elf.dynamic_relocations().map_or(0, |r| r.count());
+    assert_eq!(
+        relocations, 0,
+        "a fixed-address executable has no start-up relocations"
+    );
+}
