@@ -162,7 +162,9 @@ fn find_wasmtime(root: &Path, flag: Option<PathBuf>) -> (Option<PathBuf>, Option
         }
     }
     let why = "no `wasmtime` CLI: build it with `cargo install wasmtime-cli@48.0.8 --locked \
-               --root bench/.tools` (about 10 minutes on 2 cores) and rerun";
+               --root bench/.tools --no-default-features --features run,serve,cranelift,\
+               component-model,component-model-async,pooling-allocator,parallel-compilation` \
+               (about 15 minutes on 2 cores) and rerun";
     (None, Some(why.into()))
 }
 

@@ -2,12 +2,14 @@
 //! under the system temp directory, made fresh (never an existing directory), holding
 //! one fresh `instance-<random>` directory per instance. An instance's directory is
 //! removed with the instance; the root at shutdown, and roots left by processes that
-//! are gone are removed at start (a container restarts with the same pid, so names
-//! must not be predictable or reused).
+//! are gone are removed at start, on a thread of their own so that the start does not
+//! wait for a killed predecessor's files (a container restarts with the same pid, so
+//! names must not be predictable or reused).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 use anyhow::Context as _;
 
@@ -30,12 +32,16 @@ pub(crate) struct TmpRoot {
 }
 
 impl TmpRoot {
-    /// Makes a fresh root under `parent`, first removing the roots of processes that
-    /// are gone.
+    /// Makes a fresh root under `parent`, then starts removing the roots of processes
+    /// that are gone, beside the caller.
     pub(crate) fn create(parent: &Path) -> anyhow::Result<Arc<Self>> {
+        Self::create_cleaning(parent).map(|(root, _cleanup)| root)
+    }
+
+    /// [`TmpRoot::create`], with the thread removing the stale roots.
+    fn create_cleaning(parent: &Path) -> anyhow::Result<(Arc<Self>, JoinHandle<()>)> {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create `{}`", parent.display()))?;
-        remove_stale_roots(parent);
         // Held from before the directory exists until it is listed as live, so another
         // host of this process scanning for stale roots never takes it for one.
         let mut live = live_roots();
@@ -46,10 +52,16 @@ impl TmpRoot {
         live.get_or_insert_with(HashSet::new)
             .insert(dir.path().to_path_buf());
         drop(live);
-        Ok(Arc::new(TmpRoot {
+        let parent = parent.to_path_buf();
+        let cleanup = std::thread::Builder::new()
+            .name("stale-tmp".into())
+            .spawn(move || remove_stale_roots(&parent))
+            .context("cannot start a thread")?;
+        let root = TmpRoot {
             path: dir.path().to_path_buf(),
             dir: Some(dir),
-        }))
+        };
+        Ok((Arc::new(root), cleanup))
     }
 
     /// Where the instances' directories are made.
@@ -197,8 +209,10 @@ mod tests {
             std::fs::create_dir(dir).unwrap();
             std::fs::write(dir.join("secret"), b"s").unwrap();
         }
-        let live = TmpRoot::create(parent.path()).unwrap();
-        let root = TmpRoot::create(parent.path()).unwrap();
+        let (live, cleanup) = TmpRoot::create_cleaning(parent.path()).unwrap();
+        cleanup.join().unwrap();
+        let (root, cleanup) = TmpRoot::create_cleaning(parent.path()).unwrap();
+        cleanup.join().unwrap();
         assert!(
             live.path().exists(),
             "a root this process uses is not stale"
@@ -221,12 +235,18 @@ mod tests {
                 let parent = parent.path().to_path_buf();
                 std::thread::spawn(move || {
                     (0..40)
-                        .map(|_| TmpRoot::create(&parent).unwrap())
+                        .map(|_| TmpRoot::create_cleaning(&parent).unwrap())
                         .collect::<Vec<_>>()
                 })
             })
             .collect();
-        let roots: Vec<_> = hosts.into_iter().flat_map(|h| h.join().unwrap()).collect();
+        let created = hosts.into_iter().flat_map(|h| h.join().unwrap());
+        let roots: Vec<_> = created
+            .map(|(root, cleanup)| {
+                cleanup.join().unwrap();
+                root
+            })
+            .collect();
         let gone = roots.iter().filter(|root| !root.path().exists()).count();
         assert_eq!(gone, 0, "{gone} of {} live roots were removed", roots.len());
     }
