@@ -33,13 +33,13 @@ pub(crate) struct TmpRoot {
 
 impl TmpRoot {
     /// Makes a fresh root under `parent`, then starts removing the roots of processes
-    /// that are gone, beside the caller.
+    /// that are gone (when there are any) on a thread of their own.
     pub(crate) fn create(parent: &Path) -> anyhow::Result<Arc<Self>> {
         Self::create_cleaning(parent).map(|(root, _cleanup)| root)
     }
 
-    /// [`TmpRoot::create`], with the thread removing the stale roots.
-    fn create_cleaning(parent: &Path) -> anyhow::Result<(Arc<Self>, JoinHandle<()>)> {
+    /// [`TmpRoot::create`], with the thread removing the stale roots, if one started.
+    fn create_cleaning(parent: &Path) -> anyhow::Result<(Arc<Self>, Option<JoinHandle<()>>)> {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("cannot create `{}`", parent.display()))?;
         // Held from before the directory exists until it is listed as live, so another
@@ -52,11 +52,17 @@ impl TmpRoot {
         live.get_or_insert_with(HashSet::new)
             .insert(dir.path().to_path_buf());
         drop(live);
-        let parent = parent.to_path_buf();
-        let cleanup = std::thread::Builder::new()
-            .name("stale-tmp".into())
-            .spawn(move || remove_stale_roots(&parent))
-            .context("cannot start a thread")?;
+        // Finding them is a directory listing; removing them may take long.
+        let stale = stale_roots(parent);
+        let cleanup = if stale.is_empty() {
+            None
+        } else {
+            let thread = std::thread::Builder::new()
+                .name("stale-tmp".into())
+                .spawn(move || stale.iter().for_each(|root| remove_stale_root(root)))
+                .context("cannot start a thread")?;
+            Some(thread)
+        };
         let root = TmpRoot {
             path: dir.path().to_path_buf(),
             dir: Some(dir),
@@ -132,13 +138,14 @@ fn remove_off_the_workers(dir: tempfile::TempDir) {
     }
 }
 
-/// Removes the roots under `parent` whose process is gone: `bootstrap-<pid>-…` where
-/// no process `<pid>` runs, or `<pid>` is this process but the root is not one it made
-/// (an earlier run of a container whose entry point had the same pid).
-fn remove_stale_roots(parent: &Path) {
+/// The roots under `parent` whose process is gone: `bootstrap-<pid>-…` where no
+/// process `<pid>` runs, or `<pid>` is this process but the root is not one it made (an
+/// earlier run of a container whose entry point had the same pid).
+fn stale_roots(parent: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(parent) else {
-        return;
+        return Vec::new();
     };
+    let mut stale = Vec::new();
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(pid) = stale_root_pid(&name.to_string_lossy()) else {
@@ -153,14 +160,20 @@ fn remove_stale_roots(parent: &Path) {
             Path::new(&format!("/proc/{pid}")).exists()
         };
         if !alive && entry.file_type().is_ok_and(|t| t.is_dir()) {
-            match std::fs::remove_dir_all(entry.path()) {
-                Ok(()) => tracing::info!(
-                    "removed `{}`, left by a process that is gone",
-                    entry.path().display()
-                ),
-                Err(error) => tracing::debug!(%error, "cannot remove `{}`", entry.path().display()),
-            }
+            stale.push(entry.path());
         }
+    }
+    stale
+}
+
+/// Removes one root of a process that is gone.
+fn remove_stale_root(root: &Path) {
+    match std::fs::remove_dir_all(root) {
+        Ok(()) => tracing::info!(
+            "removed `{}`, left by a process that is gone",
+            root.display()
+        ),
+        Err(error) => tracing::debug!(%error, "cannot remove `{}`", root.display()),
     }
 }
 
@@ -210,9 +223,9 @@ mod tests {
             std::fs::write(dir.join("secret"), b"s").unwrap();
         }
         let (live, cleanup) = TmpRoot::create_cleaning(parent.path()).unwrap();
-        cleanup.join().unwrap();
+        cleanup.expect("stale roots to remove").join().unwrap();
         let (root, cleanup) = TmpRoot::create_cleaning(parent.path()).unwrap();
-        cleanup.join().unwrap();
+        assert!(cleanup.is_none(), "nothing stale is left: no thread");
         assert!(
             live.path().exists(),
             "a root this process uses is not stale"
@@ -243,7 +256,9 @@ mod tests {
         let created = hosts.into_iter().flat_map(|h| h.join().unwrap());
         let roots: Vec<_> = created
             .map(|(root, cleanup)| {
-                cleanup.join().unwrap();
+                if let Some(thread) = cleanup {
+                    thread.join().unwrap();
+                }
                 root
             })
             .collect();
