@@ -21,6 +21,7 @@ pub(crate) use wasmtime_wasi_http::p2::bindings::exports::wasi::http::incoming_h
 
 use crate::error::HostError;
 use crate::fc;
+use crate::fc::context::{Number, Text};
 use crate::fc::response::{MAX_ERROR_MESSAGE, MAX_STACK_FRAME, cut, cut_frames};
 
 /// The package version this host serves; a component built against another one is
@@ -44,40 +45,40 @@ impl From<GuestError> for HostError {
 /// The context's credentials, as the guest reads them.
 pub(crate) fn credentials(ctx: &fc::Context) -> Credentials {
     Credentials {
-        access_key_id: ctx.credentials.access_key_id.clone(),
-        access_key_secret: ctx.credentials.access_key_secret.clone(),
-        security_token: ctx.credentials.security_token.clone(),
+        access_key_id: ctx.text(Text::AccessKeyId),
+        access_key_secret: ctx.text(Text::AccessKeySecret),
+        security_token: ctx.text(Text::SecurityToken),
     }
 }
 
 /// The context's tracing, as the guest reads it.
 pub(crate) fn tracing(ctx: &fc::Context) -> Tracing {
     Tracing {
-        span_context: ctx.tracing.span_context.clone(),
-        span_baggages: ctx.tracing.span_baggages.clone(),
-        jaeger_endpoint: ctx.tracing.jaeger_endpoint.clone(),
+        span_context: ctx.text(Text::SpanContext),
+        span_baggages: ctx.span_baggages(),
+        jaeger_endpoint: ctx.text(Text::JaegerEndpoint),
     }
 }
 
 /// Every field of the context at once, with the instance's id.
 pub(crate) fn fields(ctx: &fc::Context, instance_id: &str) -> Fields {
     Fields {
-        request_id: ctx.request_id.clone(),
+        request_id: ctx.request_id().to_owned(),
         credentials: credentials(ctx),
-        function_name: ctx.function.name.clone(),
-        function_handler: ctx.function.handler.clone(),
-        memory_mb: ctx.function.memory_mb,
-        timeout_s: ctx.function.timeout_s,
-        initializer: ctx.function.initializer.clone(),
-        initialization_timeout_s: ctx.function.initialization_timeout_s,
-        service_name: ctx.service.name.clone(),
-        log_project: ctx.service.log_project.clone(),
-        log_store: ctx.service.log_store.clone(),
-        qualifier: ctx.service.qualifier.clone(),
-        version_id: ctx.service.version_id.clone(),
-        region: ctx.region.clone(),
-        account_id: ctx.account_id.clone(),
-        retry_count: ctx.retry_count,
+        function_name: ctx.text(Text::FunctionName),
+        function_handler: ctx.text(Text::FunctionHandler),
+        memory_mb: ctx.number(Number::MemoryMb),
+        timeout_s: ctx.number(Number::TimeoutS),
+        initializer: ctx.text(Text::Initializer),
+        initialization_timeout_s: ctx.number(Number::InitializationTimeoutS),
+        service_name: ctx.text(Text::ServiceName),
+        log_project: ctx.text(Text::LogProject),
+        log_store: ctx.text(Text::LogStore),
+        qualifier: ctx.text(Text::Qualifier),
+        version_id: ctx.text(Text::VersionId),
+        region: ctx.text(Text::Region),
+        account_id: ctx.text(Text::AccountId),
+        retry_count: ctx.number(Number::RetryCount),
         instance_id: instance_id.to_string(),
         tracing: tracing(ctx),
     }
@@ -122,12 +123,16 @@ mod tests {
 
     #[test]
     fn every_field_crosses() {
-        let mut ctx = fc::Context::local();
-        ctx.function.memory_mb = 512;
-        ctx.service.qualifier = "LATEST".into();
-        ctx.tracing.jaeger_endpoint = "http://jaeger".into();
+        let mut headers = http::HeaderMap::new();
+        headers.insert("x-fc-function-memory", "512".parse().unwrap());
+        headers.insert("x-fc-qualifier", "LATEST".parse().unwrap());
+        headers.insert(
+            "x-fc-tracing-jaeger-endpoint",
+            "http://jaeger".parse().unwrap(),
+        );
+        let ctx = fc::Context::from_headers(headers);
         let fields = fields(&ctx, "c-1");
-        assert_eq!(fields.request_id, ctx.request_id);
+        assert_eq!(fields.request_id, ctx.request_id());
         assert_eq!(fields.memory_mb, 512);
         assert_eq!(fields.qualifier, "LATEST");
         assert_eq!(fields.instance_id, "c-1");

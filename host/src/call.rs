@@ -36,7 +36,8 @@ pub(crate) enum Input {
     None,
     /// An event: the body of `/invoke`.
     Event(RequestBody),
-    /// An HTTP-function request, its body not yet read.
+    /// An HTTP-function request, its body not yet read. Its headers are in the call's
+    /// context.
     Http(Parts, RequestBody),
 }
 
@@ -51,15 +52,15 @@ impl Call {
         B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        let (parts, body) = request.into_parts();
+        let (mut parts, body) = request.into_parts();
         limits.check_request(&parts.uri, &parts.headers)?;
         let phase = Phase::classify(&parts.headers, parts.uri.path())?;
         let limit = limits.body_limit(&parts.headers);
         if declared_length(&parts.headers).is_some_and(|length| length > limit as u64) {
             return Err(RequestError::BodyTooLarge { limit });
         }
-        let ctx = Arc::new(Context::from_headers(&parts.headers));
         let wants_tail = header_is(&parts.headers, &name::LOG_TYPE, "tail");
+        let ctx = Arc::new(Context::from_headers(std::mem::take(&mut parts.headers)));
         let body = RequestBody::new(body, limit);
         let input = match phase {
             Phase::Invoke => Input::Event(body),
@@ -113,7 +114,7 @@ mod tests {
     fn a_request_becomes_the_call_it_names() {
         let invoke = call(Request::post("/invoke").header("x-fc-request-id", "r")).unwrap();
         assert_eq!(invoke.phase, Phase::Invoke);
-        assert_eq!(invoke.ctx.request_id, "r");
+        assert_eq!(invoke.ctx.request_id(), "r");
         assert!(matches!(invoke.input, Input::Event(_)));
         let http = call(Request::get("/a").header("x-fc-log-type", "Tail")).unwrap();
         assert!(matches!(http.input, Input::Http(..)));

@@ -9,6 +9,7 @@ use wasmtime::component::Resource;
 
 use crate::bindings::{self, Credentials, Fields, Tracing, context};
 use crate::fc;
+use crate::fc::context::{Number, Text};
 use crate::state::HostState;
 
 /// One call's context, held in the table while the call runs. (`pub`: the generated
@@ -51,7 +52,7 @@ macro_rules! field {
 
 impl context::HostContext for HostState {
     fn request_id(&mut self, this: Resource<CallContext>) -> wasmtime::Result<String> {
-        field!(self, this, |ctx| ctx.request_id.clone())
+        field!(self, this, |ctx| ctx.request_id().to_owned())
     }
 
     fn credentials(&mut self, this: Resource<CallContext>) -> wasmtime::Result<Credentials> {
@@ -59,59 +60,59 @@ impl context::HostContext for HostState {
     }
 
     fn function_name(&mut self, this: Resource<CallContext>) -> wasmtime::Result<String> {
-        field!(self, this, |ctx| ctx.function.name.clone())
+        field!(self, this, |ctx| ctx.text(Text::FunctionName))
     }
 
     fn function_handler(&mut self, this: Resource<CallContext>) -> wasmtime::Result<String> {
-        field!(self, this, |ctx| ctx.function.handler.clone())
+        field!(self, this, |ctx| ctx.text(Text::FunctionHandler))
     }
 
     fn memory_mb(&mut self, this: Resource<CallContext>) -> wasmtime::Result<i32> {
-        field!(self, this, |ctx| ctx.function.memory_mb)
+        field!(self, this, |ctx| ctx.number(Number::MemoryMb))
     }
 
     fn timeout_s(&mut self, this: Resource<CallContext>) -> wasmtime::Result<i32> {
-        field!(self, this, |ctx| ctx.function.timeout_s)
+        field!(self, this, |ctx| ctx.number(Number::TimeoutS))
     }
 
     fn initializer(&mut self, this: Resource<CallContext>) -> wasmtime::Result<String> {
-        field!(self, this, |ctx| ctx.function.initializer.clone())
+        field!(self, this, |ctx| ctx.text(Text::Initializer))
     }
 
     fn initialization_timeout_s(&mut self, this: Resource<CallContext>) -> wasmtime::Result<i32> {
-        field!(self, this, |ctx| ctx.function.initialization_timeout_s)
+        field!(self, this, |ctx| ctx.number(Number::InitializationTimeoutS))
     }
 
     fn service_name(&mut self, this: Resource<CallContext>) -> wasmtime::Result<String> {
-        field!(self, this, |ctx| ctx.service.name.clone())
+        field!(self, this, |ctx| ctx.text(Text::ServiceName))
     }
 
     fn log_project(&mut self, this: Resource<CallContext>) -> wasmtime::Result<String> {
-        field!(self, this, |ctx| ctx.service.log_project.clone())
+        field!(self, this, |ctx| ctx.text(Text::LogProject))
     }
 
     fn log_store(&mut self, this: Resource<CallContext>) -> wasmtime::Result<String> {
-        field!(self, this, |ctx| ctx.service.log_store.clone())
+        field!(self, this, |ctx| ctx.text(Text::LogStore))
     }
 
     fn qualifier(&mut self, this: Resource<CallContext>) -> wasmtime::Result<String> {
-        field!(self, this, |ctx| ctx.service.qualifier.clone())
+        field!(self, this, |ctx| ctx.text(Text::Qualifier))
     }
 
     fn version_id(&mut self, this: Resource<CallContext>) -> wasmtime::Result<String> {
-        field!(self, this, |ctx| ctx.service.version_id.clone())
+        field!(self, this, |ctx| ctx.text(Text::VersionId))
     }
 
     fn region(&mut self, this: Resource<CallContext>) -> wasmtime::Result<String> {
-        field!(self, this, |ctx| ctx.region.clone())
+        field!(self, this, |ctx| ctx.text(Text::Region))
     }
 
     fn account_id(&mut self, this: Resource<CallContext>) -> wasmtime::Result<String> {
-        field!(self, this, |ctx| ctx.account_id.clone())
+        field!(self, this, |ctx| ctx.text(Text::AccountId))
     }
 
     fn retry_count(&mut self, this: Resource<CallContext>) -> wasmtime::Result<i32> {
-        field!(self, this, |ctx| ctx.retry_count)
+        field!(self, this, |ctx| ctx.number(Number::RetryCount))
     }
 
     fn instance_id(&mut self, this: Resource<CallContext>) -> wasmtime::Result<String> {

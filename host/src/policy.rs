@@ -6,6 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::fc::context::{Number, UNKNOWN_NUMBER};
 use crate::fc::{Context, Phase};
 
 /// Function timeout when neither a flag nor `x-fc-function-timeout` sets one.
@@ -107,17 +108,16 @@ impl Default for CallPolicy {
 impl CallPolicy {
     /// What a call of `phase` with context `ctx` may use.
     pub fn budget(&self, phase: Phase, ctx: &Context) -> Budget {
-        let headers = self.headers(ctx);
         let time = match phase {
             Phase::Invoke | Phase::HttpInvoke => pick(
                 self.function_timeout,
-                headers.function.timeout_s,
+                self.limit_header(ctx, Number::TimeoutS),
                 DEFAULT_FUNCTION_TIMEOUT,
                 MAX_FUNCTION_TIMEOUT,
             ),
             Phase::Initialize => pick(
                 self.initialization_timeout,
-                headers.function.initialization_timeout_s,
+                self.limit_header(ctx, Number::InitializationTimeoutS),
                 DEFAULT_INITIALIZATION_TIMEOUT,
                 MAX_INITIALIZATION_TIMEOUT,
             ),
@@ -125,27 +125,23 @@ impl CallPolicy {
         };
         Budget {
             time,
-            memory: self.memory_cap(&headers),
+            memory: self.memory_cap(ctx),
         }
     }
 
-    /// The context whose limit headers count: `ctx`, or none of them when they are
-    /// ignored.
-    fn headers<'a>(&self, ctx: &'a Context) -> std::borrow::Cow<'a, Context> {
-        if !self.ignore_limit_headers {
-            return std::borrow::Cow::Borrowed(ctx);
+    /// A limit header of `ctx`, or unknown when limit headers are ignored.
+    fn limit_header(&self, ctx: &Context, field: Number) -> i32 {
+        if self.ignore_limit_headers {
+            UNKNOWN_NUMBER
+        } else {
+            ctx.number(field)
         }
-        let mut without = ctx.clone();
-        without.function.timeout_s = crate::fc::context::UNKNOWN_NUMBER;
-        without.function.initialization_timeout_s = crate::fc::context::UNKNOWN_NUMBER;
-        without.function.memory_mb = crate::fc::context::UNKNOWN_NUMBER;
-        std::borrow::Cow::Owned(without)
     }
 
     /// The function's memory: the flag, else `x-fc-function-memory` (at most FC's
     /// 32 GB), else none (the engine's limit).
     pub fn memory_cap(&self, ctx: &Context) -> Option<usize> {
-        let header = u64::try_from(ctx.function.memory_mb)
+        let header = u64::try_from(self.limit_header(ctx, Number::MemoryMb))
             .ok()
             .filter(|&mb| mb > 0)
             .map(|mb| mb.min(MAX_MEMORY_MB));
@@ -178,11 +174,16 @@ mod tests {
     use super::*;
 
     fn ctx(timeout: i32, init: i32, memory: i32) -> Context {
-        let mut ctx = Context::local();
-        ctx.function.timeout_s = timeout;
-        ctx.function.initialization_timeout_s = init;
-        ctx.function.memory_mb = memory;
-        ctx
+        let mut headers = http::HeaderMap::new();
+        let numbers = [
+            ("x-fc-function-timeout", timeout),
+            ("x-fc-initialization-timeout", init),
+            ("x-fc-function-memory", memory),
+        ];
+        for (name, value) in numbers {
+            headers.insert(name, value.to_string().parse().unwrap());
+        }
+        Context::from_headers(headers)
     }
 
     fn time(policy: &CallPolicy, phase: Phase, ctx: &Context) -> Option<Duration> {

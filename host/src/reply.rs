@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 
 use http::request::Parts;
-use http::{HeaderValue, Response};
+use http::{HeaderMap, HeaderValue, Response};
 use http_body_util::BodyExt as _;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
@@ -29,10 +29,15 @@ pub(crate) fn event_response(bytes: Vec<u8>, limits: &Limits) -> Result<HostResp
 }
 
 /// The `fc:runtime/http-handler` request of a client request.
-pub(crate) fn http_request(parts: &Parts, body: bytes::Bytes) -> http_handler::Request {
+/// (`parts` without its headers, which are `headers`: the call's context holds them).
+pub(crate) fn http_request(
+    parts: &Parts,
+    headers: &HeaderMap,
+    body: bytes::Bytes,
+) -> http_handler::Request {
     let peer = parts.extensions.get::<PeerAddr>().map(|peer| peer.0.ip());
-    let line = RequestLine::from_parts(parts, peer);
-    bindings::http_request(line, guest_header_block(&parts.headers), body.into())
+    let line = RequestLine::new(parts, headers, peer);
+    bindings::http_request(line, guest_header_block(headers), body.into())
 }
 
 /// The client's response from an `fc:runtime/http-handler` guest's.

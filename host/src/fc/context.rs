@@ -1,5 +1,7 @@
-//! The call's context, read from the platform's `x-fc-*` request headers: a plain
-//! struct of the protocol, converted to the guest's types only at the wasm boundary.
+//! The call's context: the platform's `x-fc-*` request headers, kept as the request's
+//! own header map and read field by field when something asks (the guest, through the
+//! context resource, or the call's policy). A call pays for the request id, which every
+//! log line carries, and for the fields that are read; nothing is copied up front.
 //!
 //! Header names are matched case-insensitively (the `http` crate stores them in lower
 //! case), an empty header counts as absent, the first of repeated headers wins, and a
@@ -9,7 +11,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use http::{HeaderMap, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue};
 
 use super::headers as h;
 
@@ -17,95 +19,106 @@ use super::headers as h;
 pub(crate) const UNKNOWN_NUMBER: i32 = -1;
 
 /// What the platform says about one call.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
+#[derive(Clone, Debug)]
 pub struct Context {
     /// The invocation id (`x-fc-request-id`, else generated).
-    pub request_id: String,
-    /// Temporary credentials of the function's role.
-    pub credentials: Credentials,
-    /// The function being called.
-    pub function: FunctionMeta,
-    /// The service the function belongs to (FC 2.0).
-    pub service: ServiceMeta,
-    /// The region, e.g. `cn-shanghai`.
-    pub region: String,
-    /// The account id of the function's owner.
-    pub account_id: String,
-    /// Retries of an asynchronous invocation; 0 for the first attempt.
-    pub retry_count: i32,
-    /// FC's tracing of the call.
-    pub tracing: Tracing,
+    request_id: String,
+    /// The request's headers, which the other fields are read from.
+    headers: HeaderMap,
 }
 
-/// FC's tracing of a call (`x-fc-tracing-*`); empty when tracing is off.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Tracing {
-    /// `x-fc-tracing-opentracing-span-context`.
-    pub span_context: String,
-    /// `x-fc-tracing-opentracing-span-baggages`, decoded from base64 (a JSON object as
-    /// text); empty when not sent or not base64.
-    pub span_baggages: String,
-    /// `x-fc-tracing-jaeger-endpoint`.
-    pub jaeger_endpoint: String,
-}
-
-/// Temporary credentials of the function's role; empty when it has none.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Credentials {
-    /// `x-fc-access-key-id`.
-    pub access_key_id: String,
+/// A text field of the context, by the header it is read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Text {
+    /// `x-fc-access-key-id`: the role's temporary credentials.
+    AccessKeyId,
     /// `x-fc-access-key-secret`.
-    pub access_key_secret: String,
+    AccessKeySecret,
     /// `x-fc-security-token`.
-    pub security_token: String,
-}
-
-/// The function being called.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct FunctionMeta {
+    SecurityToken,
     /// `x-fc-function-name`.
-    pub name: String,
+    FunctionName,
     /// `x-fc-function-handler`: the configured handler string.
-    pub handler: String,
-    /// `x-fc-function-memory`, MB, or -1.
-    pub memory_mb: i32,
-    /// `x-fc-function-timeout`, seconds, or -1.
-    pub timeout_s: i32,
+    FunctionHandler,
     /// `x-fc-function-initializer`: the configured initializer string.
-    pub initializer: String,
-    /// `x-fc-initialization-timeout`, seconds, or -1.
-    pub initialization_timeout_s: i32,
-}
-
-/// The service the function belongs to.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ServiceMeta {
-    /// `x-fc-service-name` (empty on FC 3.0).
-    pub name: String,
+    Initializer,
+    /// `x-fc-service-name` (FC 2.0; empty on FC 3.0).
+    ServiceName,
     /// `x-fc-service-logproject`.
-    pub log_project: String,
+    LogProject,
     /// `x-fc-service-logstore`.
-    pub log_store: String,
+    LogStore,
     /// `x-fc-qualifier`: the version or alias called.
-    pub qualifier: String,
+    Qualifier,
     /// `x-fc-version-id`.
-    pub version_id: String,
+    VersionId,
+    /// `x-fc-region`, e.g. `cn-shanghai`.
+    Region,
+    /// `x-fc-account-id`: the function owner's account.
+    AccountId,
+    /// `x-fc-tracing-opentracing-span-context`.
+    SpanContext,
+    /// `x-fc-tracing-jaeger-endpoint`.
+    JaegerEndpoint,
 }
 
-impl Default for FunctionMeta {
-    fn default() -> Self {
-        FunctionMeta {
-            name: String::new(),
-            handler: String::new(),
-            memory_mb: UNKNOWN_NUMBER,
-            timeout_s: UNKNOWN_NUMBER,
-            initializer: String::new(),
-            initialization_timeout_s: UNKNOWN_NUMBER,
+/// A numeric field of the context, by the header it is read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Number {
+    /// `x-fc-function-memory`, MB, or -1.
+    MemoryMb,
+    /// `x-fc-function-timeout`, seconds, or -1.
+    TimeoutS,
+    /// `x-fc-initialization-timeout`, seconds, or -1.
+    InitializationTimeoutS,
+    /// `x-fc-retry-count`: retries of an asynchronous invocation, 0 for the first attempt.
+    RetryCount,
+}
+
+static REQUEST_ID: HeaderName = HeaderName::from_static(h::REQUEST_ID);
+static SPAN_BAGGAGES: HeaderName = HeaderName::from_static(h::TRACING_SPAN_BAGGAGES);
+
+impl Text {
+    fn header(self) -> &'static HeaderName {
+        // In the order of the variants.
+        static NAMES: [HeaderName; 15] = [
+            HeaderName::from_static(h::ACCESS_KEY_ID),
+            HeaderName::from_static(h::ACCESS_KEY_SECRET),
+            HeaderName::from_static(h::SECURITY_TOKEN),
+            HeaderName::from_static(h::FUNCTION_NAME),
+            HeaderName::from_static(h::FUNCTION_HANDLER),
+            HeaderName::from_static(h::FUNCTION_INITIALIZER),
+            HeaderName::from_static(h::SERVICE_NAME),
+            HeaderName::from_static(h::SERVICE_LOG_PROJECT),
+            HeaderName::from_static(h::SERVICE_LOG_STORE),
+            HeaderName::from_static(h::QUALIFIER),
+            HeaderName::from_static(h::VERSION_ID),
+            HeaderName::from_static(h::REGION),
+            HeaderName::from_static(h::ACCOUNT_ID),
+            HeaderName::from_static(h::TRACING_SPAN_CONTEXT),
+            HeaderName::from_static(h::TRACING_JAEGER_ENDPOINT),
+        ];
+        &NAMES[self as usize]
+    }
+}
+
+impl Number {
+    fn header(self) -> &'static HeaderName {
+        // In the order of the variants.
+        static NAMES: [HeaderName; 4] = [
+            HeaderName::from_static(h::FUNCTION_MEMORY),
+            HeaderName::from_static(h::FUNCTION_TIMEOUT),
+            HeaderName::from_static(h::INITIALIZATION_TIMEOUT),
+            HeaderName::from_static(h::RETRY_COUNT),
+        ];
+        &NAMES[self as usize]
+    }
+
+    /// What a missing or malformed header reads as.
+    fn default(self) -> i32 {
+        match self {
+            Number::RetryCount => 0,
+            _ => UNKNOWN_NUMBER,
         }
     }
 }
@@ -114,104 +127,73 @@ impl Context {
     /// The context of a call the host makes itself (a `pre-stop` at shutdown, after a
     /// swap): a generated request id, every other field empty or at its default.
     pub fn local() -> Self {
-        Context {
-            request_id: generate_request_id(),
-            ..Context::empty()
-        }
+        Context::from_headers(HeaderMap::new())
     }
 
-    /// Every field empty or at its default, the request id too.
-    fn empty() -> Self {
-        Context {
-            request_id: String::new(),
-            credentials: Credentials::default(),
-            function: FunctionMeta::default(),
-            service: ServiceMeta::default(),
-            region: String::new(),
-            account_id: String::new(),
-            retry_count: 0,
-            tracing: Tracing::default(),
-        }
-    }
-
-    /// Reads the context of one call from its request headers. A request without
+    /// The context of one call, keeping its request headers. A request without
     /// `x-fc-request-id` (a local `curl`) gets a generated id, so its log lines can be
     /// told apart.
-    pub fn from_headers(headers: &HeaderMap) -> Self {
-        let mut ctx = Context::empty();
-        let mut numbers = Numbers::default();
-        for (name, value) in headers {
-            let name = name.as_str();
-            if name.starts_with(h::PREFIX) && !value.is_empty() {
-                ctx.read_field(name, value, &mut numbers);
-            }
-        }
-        numbers.apply(&mut ctx);
-        if ctx.request_id.is_empty() {
-            ctx.request_id = generate_request_id();
-        }
-        ctx
-    }
-
-    /// Stores one header in its field, unless an earlier header already did.
-    fn read_field(&mut self, name: &str, value: &HeaderValue, numbers: &mut Numbers) {
-        let text = match name {
-            h::REQUEST_ID => &mut self.request_id,
-            h::ACCESS_KEY_ID => &mut self.credentials.access_key_id,
-            h::ACCESS_KEY_SECRET => &mut self.credentials.access_key_secret,
-            h::SECURITY_TOKEN => &mut self.credentials.security_token,
-            h::FUNCTION_NAME => &mut self.function.name,
-            h::FUNCTION_HANDLER => &mut self.function.handler,
-            h::FUNCTION_INITIALIZER => &mut self.function.initializer,
-            h::SERVICE_NAME => &mut self.service.name,
-            h::SERVICE_LOG_PROJECT => &mut self.service.log_project,
-            h::SERVICE_LOG_STORE => &mut self.service.log_store,
-            h::QUALIFIER => &mut self.service.qualifier,
-            h::VERSION_ID => &mut self.service.version_id,
-            h::REGION => &mut self.region,
-            h::ACCOUNT_ID => &mut self.account_id,
-            h::TRACING_SPAN_CONTEXT => &mut self.tracing.span_context,
-            h::TRACING_JAEGER_ENDPOINT => &mut self.tracing.jaeger_endpoint,
-            h::TRACING_SPAN_BAGGAGES => {
-                if self.tracing.span_baggages.is_empty() {
-                    self.tracing.span_baggages = decode_base64_text(value.as_bytes());
-                }
-                return;
-            }
-            h::FUNCTION_MEMORY => return set_once(&mut numbers.memory, value),
-            h::FUNCTION_TIMEOUT => return set_once(&mut numbers.timeout, value),
-            h::INITIALIZATION_TIMEOUT => return set_once(&mut numbers.initialization, value),
-            h::RETRY_COUNT => return set_once(&mut numbers.retries, value),
-            _ => return,
+    pub fn from_headers(headers: HeaderMap) -> Self {
+        let request_id = match first(&headers, &REQUEST_ID) {
+            Some(value) => decode(value.as_bytes()),
+            None => generate_request_id(),
         };
-        if text.is_empty() {
-            *text = decode(value.as_bytes());
+        Context {
+            request_id,
+            headers,
         }
     }
-}
 
-/// The numeric headers seen so far: `Some(parsed)` once one arrived, `None` inside
-/// when it was malformed.
-#[derive(Default)]
-struct Numbers {
-    memory: Option<Option<i32>>,
-    timeout: Option<Option<i32>>,
-    initialization: Option<Option<i32>>,
-    retries: Option<Option<i32>>,
-}
+    /// A copy that keeps only the platform's headers, its request id followed by
+    /// `suffix`: what a call's initializer (run by the host before the call, and
+    /// replayed on new instances) is given, so it holds none of the client's headers.
+    pub(crate) fn for_initializer(&self, suffix: &str) -> Self {
+        let headers = self
+            .headers
+            .iter()
+            .filter(|(name, _)| name.as_str().starts_with(h::PREFIX))
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect();
+        Context {
+            request_id: format!("{}{suffix}", self.request_id),
+            headers,
+        }
+    }
 
-impl Numbers {
-    fn apply(self, ctx: &mut Context) {
-        let or_unknown = |n: Option<Option<i32>>| n.flatten().unwrap_or(UNKNOWN_NUMBER);
-        ctx.function.memory_mb = or_unknown(self.memory);
-        ctx.function.timeout_s = or_unknown(self.timeout);
-        ctx.function.initialization_timeout_s = or_unknown(self.initialization);
-        ctx.retry_count = self.retries.flatten().unwrap_or(0);
+    /// The invocation id.
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
+    /// The request's headers (an HTTP function's request carries them to the guest).
+    pub(crate) fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// A text field, empty when the platform did not send it.
+    pub fn text(&self, field: Text) -> String {
+        first(&self.headers, field.header()).map_or_else(String::new, |v| decode(v.as_bytes()))
+    }
+
+    /// A numeric field, or its default when missing or malformed.
+    pub fn number(&self, field: Number) -> i32 {
+        first(&self.headers, field.header())
+            .and_then(|value| parse_number(value.as_bytes()))
+            .unwrap_or_else(|| field.default())
+    }
+
+    /// `x-fc-tracing-opentracing-span-baggages`, decoded from base64 (a JSON object as
+    /// text); empty when not sent or not base64.
+    pub fn span_baggages(&self) -> String {
+        first(&self.headers, &SPAN_BAGGAGES)
+            .map(|value| decode_base64_text(value.as_bytes()))
+            .unwrap_or_default()
     }
 }
 
-fn set_once(slot: &mut Option<Option<i32>>, value: &HeaderValue) {
-    slot.get_or_insert_with(|| parse_number(value.as_bytes()));
+/// The first non-empty value of `name`.
+fn first<'a>(headers: &'a HeaderMap, name: &HeaderName) -> Option<&'a HeaderValue> {
+    headers.get_all(name).iter().find(|value| !value.is_empty())
 }
 
 /// A header value as text. Values that are not UTF-8 are decoded lossily: the platform
@@ -264,9 +246,13 @@ mod tests {
         map
     }
 
+    fn context(pairs: &[(&str, &str)]) -> Context {
+        Context::from_headers(headers(pairs))
+    }
+
     #[test]
     fn every_header_reaches_its_field() {
-        let ctx = Context::from_headers(&headers(&[
+        let ctx = context(&[
             ("x-fc-request-id", "req-1"),
             ("x-fc-access-key-id", "STS.id"),
             ("x-fc-access-key-secret", "secret"),
@@ -294,114 +280,133 @@ mod tests {
                 "x-fc-tracing-jaeger-endpoint",
                 "http://tracing-analysis-dc-hz.aliyuncs.com",
             ),
-        ]));
-        assert_eq!(ctx.request_id, "req-1");
-        assert_eq!(ctx.credentials.access_key_id, "STS.id");
-        assert_eq!(ctx.credentials.access_key_secret, "secret");
-        assert_eq!(ctx.credentials.security_token, "token");
-        assert_eq!(ctx.function.name, "hello");
-        assert_eq!(ctx.function.handler, "index.handler");
-        assert_eq!(ctx.function.memory_mb, 512);
-        assert_eq!(ctx.function.timeout_s, 60);
-        assert_eq!(ctx.function.initializer, "index.init");
-        assert_eq!(ctx.function.initialization_timeout_s, 30);
-        assert_eq!(ctx.service.name, "svc");
-        assert_eq!(ctx.service.log_project, "proj");
-        assert_eq!(ctx.service.log_store, "store");
-        assert_eq!(ctx.service.qualifier, "LATEST");
-        assert_eq!(ctx.service.version_id, "1");
-        assert_eq!(ctx.region, "cn-shanghai");
-        assert_eq!(ctx.account_id, "1234567890123456");
-        assert_eq!(ctx.retry_count, 2);
-        assert_eq!(
-            ctx.tracing.span_context,
-            "124ed43254b54966:124ed43254b54966:0:1"
-        );
-        assert_eq!(ctx.tracing.span_baggages, r#"{"k":"v"}"#);
-        assert_eq!(
-            ctx.tracing.jaeger_endpoint,
-            "http://tracing-analysis-dc-hz.aliyuncs.com"
-        );
+        ]);
+        assert_eq!(ctx.request_id(), "req-1");
+        let texts = [
+            (Text::AccessKeyId, "STS.id"),
+            (Text::AccessKeySecret, "secret"),
+            (Text::SecurityToken, "token"),
+            (Text::FunctionName, "hello"),
+            (Text::FunctionHandler, "index.handler"),
+            (Text::Initializer, "index.init"),
+            (Text::ServiceName, "svc"),
+            (Text::LogProject, "proj"),
+            (Text::LogStore, "store"),
+            (Text::Qualifier, "LATEST"),
+            (Text::VersionId, "1"),
+            (Text::Region, "cn-shanghai"),
+            (Text::AccountId, "1234567890123456"),
+            (Text::SpanContext, "124ed43254b54966:124ed43254b54966:0:1"),
+            (
+                Text::JaegerEndpoint,
+                "http://tracing-analysis-dc-hz.aliyuncs.com",
+            ),
+        ];
+        for (field, expected) in texts {
+            assert_eq!(ctx.text(field), expected, "{field:?}");
+        }
+        let numbers = [
+            (Number::MemoryMb, 512),
+            (Number::TimeoutS, 60),
+            (Number::InitializationTimeoutS, 30),
+            (Number::RetryCount, 2),
+        ];
+        for (field, expected) in numbers {
+            assert_eq!(ctx.number(field), expected, "{field:?}");
+        }
+        assert_eq!(ctx.span_baggages(), r#"{"k":"v"}"#);
     }
 
     #[test]
     fn baggages_that_are_not_base64_are_empty() {
-        let ctx = Context::from_headers(&headers(&[(
-            "x-fc-tracing-opentracing-span-baggages",
-            "not base64!",
-        )]));
-        assert_eq!(ctx.tracing.span_baggages, "");
+        let ctx = context(&[("x-fc-tracing-opentracing-span-baggages", "not base64!")]);
+        assert_eq!(ctx.span_baggages(), "");
+        assert_eq!(Context::local().span_baggages(), "");
     }
 
     #[test]
     fn names_are_case_insensitive() {
-        let ctx = Context::from_headers(&headers(&[
-            ("X-FC-REGION", "cn-hangzhou"),
-            ("X-Fc-Request-Id", "a"),
-        ]));
-        assert_eq!(ctx.region, "cn-hangzhou");
-        assert_eq!(ctx.request_id, "a");
+        let ctx = context(&[("X-FC-REGION", "cn-hangzhou"), ("X-Fc-Request-Id", "a")]);
+        assert_eq!(ctx.text(Text::Region), "cn-hangzhou");
+        assert_eq!(ctx.request_id(), "a");
     }
 
     #[test]
     fn the_first_of_repeated_headers_wins() {
-        let ctx = Context::from_headers(&headers(&[
+        let ctx = context(&[
             ("x-fc-region", "first"),
             ("x-fc-region", "second"),
             ("x-fc-function-memory", "128"),
             ("x-fc-function-memory", "256"),
-        ]));
-        assert_eq!(ctx.region, "first");
-        assert_eq!(ctx.function.memory_mb, 128);
+        ]);
+        assert_eq!(ctx.text(Text::Region), "first");
+        assert_eq!(ctx.number(Number::MemoryMb), 128);
     }
 
     #[test]
     fn absent_and_malformed_numbers_take_defaults() {
-        let ctx = Context::from_headers(&headers(&[
+        let ctx = context(&[
             ("x-fc-function-memory", "lots"),
             ("x-fc-function-timeout", ""),
             ("x-fc-retry-count", "-"),
             ("x-fc-initialization-timeout", "99999999999"),
-        ]));
-        assert_eq!(ctx.function.memory_mb, -1);
-        assert_eq!(ctx.function.timeout_s, -1);
-        assert_eq!(ctx.function.initialization_timeout_s, -1);
-        assert_eq!(ctx.retry_count, 0);
+        ]);
+        assert_eq!(ctx.number(Number::MemoryMb), -1);
+        assert_eq!(ctx.number(Number::TimeoutS), -1);
+        assert_eq!(ctx.number(Number::InitializationTimeoutS), -1);
+        assert_eq!(ctx.number(Number::RetryCount), 0);
+        assert_eq!(Context::local().number(Number::RetryCount), 0);
     }
 
     #[test]
     fn numbers_tolerate_whitespace() {
-        let ctx = Context::from_headers(&headers(&[("x-fc-function-memory", " 128 ")]));
-        assert_eq!(ctx.function.memory_mb, 128);
+        let ctx = context(&[("x-fc-function-memory", " 128 ")]);
+        assert_eq!(ctx.number(Number::MemoryMb), 128);
     }
 
     #[test]
     fn empty_headers_are_absent() {
-        let ctx = Context::from_headers(&headers(&[
+        let ctx = context(&[
             ("x-fc-access-key-id", ""),
             ("x-fc-service-name", ""),
             ("x-fc-service-name", "later"),
-        ]));
-        assert_eq!(ctx.credentials.access_key_id, "");
-        assert_eq!(ctx.service.name, "later");
+        ]);
+        assert_eq!(ctx.text(Text::AccessKeyId), "");
+        assert_eq!(ctx.text(Text::ServiceName), "later");
     }
 
     #[test]
     fn missing_request_id_is_generated_and_unique() {
-        let a = Context::from_headers(&HeaderMap::new()).request_id;
-        let b = Context::from_headers(&headers(&[("x-fc-request-id", "")])).request_id;
-        assert!(a.starts_with("local-"), "{a}");
-        assert_ne!(a, b);
-        assert!(Context::local().request_id.starts_with("local-"));
+        let a = Context::from_headers(HeaderMap::new());
+        let b = context(&[("x-fc-request-id", "")]);
+        assert!(a.request_id().starts_with("local-"), "{}", a.request_id());
+        assert_ne!(a.request_id(), b.request_id());
+        assert!(Context::local().request_id().starts_with("local-"));
     }
 
     #[test]
     fn non_utf8_values_are_decoded_lossily() {
         let mut map = HeaderMap::new();
-        map.insert(
-            "x-fc-region",
-            http::HeaderValue::from_bytes(b"cn-\xffx").unwrap(),
+        map.insert("x-fc-region", HeaderValue::from_bytes(b"cn-\xffx").unwrap());
+        assert_eq!(
+            Context::from_headers(map).text(Text::Region),
+            "cn-\u{fffd}x"
         );
-        assert_eq!(Context::from_headers(&map).region, "cn-\u{fffd}x");
+    }
+
+    #[test]
+    fn an_initializer_s_copy_keeps_only_the_platform_s_headers() {
+        let ctx = context(&[
+            ("x-fc-request-id", "r"),
+            ("x-fc-function-memory", "256"),
+            ("cookie", "session=secret"),
+            ("authorization", "Bearer t"),
+        ]);
+        let copy = ctx.for_initializer("-initialize");
+        assert_eq!(copy.request_id(), "r-initialize");
+        assert_eq!(copy.number(Number::MemoryMb), 256);
+        assert!(copy.headers().get("cookie").is_none());
+        assert!(copy.headers().get("authorization").is_none());
+        assert_eq!(ctx.headers().len(), 4);
     }
 }

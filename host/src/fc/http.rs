@@ -50,11 +50,10 @@ pub(crate) struct RequestLine {
 }
 
 impl RequestLine {
-    /// Reads the request line and the platform's HTTP headers.
-    pub(crate) fn from_parts(parts: &Parts, peer: Option<IpAddr>) -> Self {
+    /// Reads the request line of `parts` and the platform's HTTP headers in `headers`.
+    pub(crate) fn new(parts: &Parts, headers: &HeaderMap, peer: Option<IpAddr>) -> Self {
         let header = |name: &str| {
-            parts
-                .headers
+            headers
                 .get(name)
                 .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
                 .filter(|v| !v.is_empty())
@@ -213,10 +212,8 @@ mod tests {
 
     #[test]
     fn request_line_reads_target_and_ip() {
-        let line = RequestLine::from_parts(
-            &parts("/a/b%20c?x=1&x=2", &[("host", "example.com:9000")]),
-            Some("10.0.0.7".parse().unwrap()),
-        );
+        let parts = parts("/a/b%20c?x=1&x=2", &[("host", "example.com:9000")]);
+        let line = RequestLine::new(&parts, &parts.headers, Some("10.0.0.7".parse().unwrap()));
         assert_eq!(line.method, "GET");
         assert_eq!(line.target, "/a/b%20c?x=1&x=2");
         assert_eq!(line.client_ip, "10.0.0.7");
@@ -225,16 +222,14 @@ mod tests {
 
     #[test]
     fn platform_headers_override_peer_and_set_base_path() {
-        let line = RequestLine::from_parts(
-            &parts(
-                "/2016-08-15/proxy/svc/fn/hello",
-                &[
-                    ("x-fc-client-ip", "203.0.113.7"),
-                    ("x-fc-base-path", "/2016-08-15/proxy/svc/fn/"),
-                ],
-            ),
-            Some("10.0.0.7".parse().unwrap()),
+        let parts = parts(
+            "/2016-08-15/proxy/svc/fn/hello",
+            &[
+                ("x-fc-client-ip", "203.0.113.7"),
+                ("x-fc-base-path", "/2016-08-15/proxy/svc/fn/"),
+            ],
         );
+        let line = RequestLine::new(&parts, &parts.headers, Some("10.0.0.7".parse().unwrap()));
         assert_eq!(line.client_ip, "203.0.113.7");
         assert_eq!(line.base_path, "/2016-08-15/proxy/svc/fn/");
     }

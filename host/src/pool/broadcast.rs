@@ -25,7 +25,7 @@ impl Pool {
         ctx: &Arc<Context>,
         wants_tail: bool,
     ) -> Outcome {
-        let mut frame = Frame::start(&self.config.sink, phase, &ctx.request_id, wants_tail);
+        let mut frame = Frame::start(&self.config.sink, phase, ctx.request_id(), wants_tail);
         let deadline = Instant::now() + self.config.policy.hook_timeout;
         let everyone = u32::try_from(self.config.max_instances).unwrap_or(u32::MAX);
         let quiet =
@@ -73,7 +73,7 @@ impl Pool {
             time: Some(deadline.saturating_duration_since(Instant::now())),
             ..self.config.policy.budget(phase, ctx)
         };
-        instance.log().begin_call(&ctx.request_id);
+        instance.log().begin_call(ctx.request_id());
         let result = instance.lifecycle(phase, ctx, budget).await;
         frame.add_guest_log(&instance.log().end_call());
         match result {

@@ -94,7 +94,7 @@ impl Lease {
         let Some(ctx) = self.pool.remembered_initializer() else {
             return Ok(());
         };
-        tracing::debug!(request_id = %ctx.request_id, "replaying the initializer on a new instance");
+        tracing::debug!(request_id = %ctx.request_id(), "replaying the initializer on a new instance");
         let budget = self.pool.config.policy.budget(Phase::Initialize, &ctx);
         self.instance()
             .lifecycle(Phase::Initialize, &ctx, budget)

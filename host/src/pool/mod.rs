@@ -120,7 +120,7 @@ impl Pool {
     }
 
     fn remember_initializer(&self, ctx: &Arc<Context>) {
-        lock(&self.initializer).get_or_insert_with(|| Arc::clone(ctx));
+        lock(&self.initializer).get_or_insert_with(|| Arc::new(ctx.for_initializer("")));
     }
 
     /// Makes `module` current once one instance of it works: instantiated and, when
@@ -150,7 +150,12 @@ impl Pool {
         let Some(ctx) = self.remembered_initializer() else {
             return Ok(instance);
         };
-        let frame = Frame::start(sink, Phase::Initialize, &Context::local().request_id, false);
+        let frame = Frame::start(
+            sink,
+            Phase::Initialize,
+            Context::local().request_id(),
+            false,
+        );
         instance.log().begin_call(frame.request_id());
         let budget = self.config.policy.budget(Phase::Initialize, &ctx);
         let result = instance.lifecycle(Phase::Initialize, &ctx, budget).await;
@@ -175,8 +180,8 @@ impl Pool {
             return;
         }
         let ctx = Arc::new(Context::local());
-        let frame = Frame::start(&self.config.sink, Phase::PreStop, &ctx.request_id, false);
-        instance.log().begin_call(&ctx.request_id);
+        let frame = Frame::start(&self.config.sink, Phase::PreStop, ctx.request_id(), false);
+        instance.log().begin_call(ctx.request_id());
         let budget = self.config.policy.budget(Phase::PreStop, &ctx);
         let result = instance.lifecycle(Phase::PreStop, &ctx, budget).await;
         instance.log().end_call();

@@ -38,11 +38,11 @@ impl Pool {
         }
         if let Err(error) = self.initialize_first(call.phase, &call.ctx).await {
             let sink = &self.config.sink;
-            let frame = Frame::start(sink, call.phase, &call.ctx.request_id, call.wants_tail);
+            let frame = Frame::start(sink, call.phase, call.ctx.request_id(), call.wants_tail);
             return frame.finish(Err(error));
         }
         let sink = &self.config.sink;
-        let frame = Frame::start(sink, call.phase, &call.ctx.request_id, call.wants_tail);
+        let frame = Frame::start(sink, call.phase, call.ctx.request_id(), call.wants_tail);
         let lease = match self.checkout(&call.ctx).await {
             Ok(lease) => lease,
             Err(error) => return frame.finish(Err(error)),
@@ -76,9 +76,7 @@ impl Pool {
         if self.remembered_initializer().is_some() {
             return Ok(());
         }
-        let mut ctx = Context::clone(ctx);
-        ctx.request_id.push_str("-initialize");
-        let initialize = Call::lifecycle(Phase::Initialize, ctx);
+        let initialize = Call::lifecycle(Phase::Initialize, ctx.for_initializer("-initialize"));
         Box::pin(Arc::clone(self).run(initialize))
             .await
             .result
@@ -87,7 +85,7 @@ impl Pool {
 
     async fn checkout(self: &Arc<Self>, ctx: &Arc<Context>) -> Result<Lease, HostError> {
         let permit = self.permit().await?;
-        self.lease(permit, &ctx.request_id).await
+        self.lease(permit, ctx.request_id()).await
     }
 
     async fn event(
@@ -144,7 +142,7 @@ impl Pool {
         match lease.instance().http_export() {
             Some(HttpExport::Handler) => {}
             Some(HttpExport::WasiHttp) => {
-                return self.wasi_http(lease, frame, parts, body, budget).await;
+                return self.wasi_http(lease, frame, ctx, parts, body, budget).await;
             }
             None => return untouched(lease, frame, Err(HostError::MissingExport(HTTP))),
         }
@@ -152,7 +150,7 @@ impl Pool {
             Ok(body) => body,
             Err(error) => return untouched(lease, frame, Err(error.into())),
         };
-        let request = reply::http_request(&parts, body);
+        let request = reply::http_request(&parts, ctx.headers(), body);
         let result = lease.instance().http(ctx, &request, budget).await;
         frame.add_guest_log(&lease.finish(&result));
         frame.finish(result.and_then(|response| reply::http_response(response, self.limits())))
@@ -165,10 +163,12 @@ impl Pool {
         &self,
         mut lease: Lease,
         mut frame: Frame,
+        ctx: &Context,
         mut parts: Parts,
         body: RequestBody,
         budget: Budget,
     ) -> Outcome {
+        parts.headers = ctx.headers().clone();
         reply::prepare_wasi_request(&mut parts);
         let limit = body.limit();
         let (body, exceeded) = body.capped();
