@@ -93,11 +93,21 @@ impl Watch {
     }
 
     /// Resolves when a head has been arriving for longer than `timeout`.
+    ///
+    /// Woken by a head that starts while the connection was idle, the watcher then
+    /// stays awake for a `timeout` (or until that head's due time) before it parks
+    /// again: on a busy connection heads start and are parsed before it runs, and
+    /// parking at once would have every request wake it for nothing.
     pub(crate) async fn head_timed_out(&self, timeout: Duration) {
         loop {
+            if self.head_since.load(Ordering::Acquire) == 0 {
+                self.head_started.notified().await;
+            }
             let since = self.head_since.load(Ordering::Acquire);
             if since == 0 {
-                self.head_started.notified().await;
+                // Parsed already. A head that starts during the sleep is due no
+                // earlier than the sleep ends, and is found then.
+                tokio::time::sleep(timeout).await;
                 continue;
             }
             let due = self.opened + Duration::from_millis(since - 1) + timeout;
@@ -278,6 +288,62 @@ mod tests {
             times_out(&watch, Duration::from_secs(10)).await,
             "bytes after the body did"
         );
+    }
+
+    #[tokio::test]
+    async fn a_head_started_while_the_watcher_sleeps_still_times_out() {
+        let watch = Watch::new();
+        watch.bytes_arrived();
+        watch.request_started();
+        watch.request_finished();
+        // The watcher wakes, finds the head parsed and sleeps; a head starts meanwhile.
+        let watcher = tokio::spawn({
+            let watch = Arc::clone(&watch);
+            async move { watch.head_timed_out(TIMEOUT).await }
+        });
+        tokio::time::sleep(TIMEOUT / 2).await;
+        watch.bytes_arrived();
+        tokio::time::timeout(Duration::from_secs(10), watcher)
+            .await
+            .expect("the head times out")
+            .unwrap();
+    }
+
+    /// A future that counts its polls.
+    struct Counted<F> {
+        inner: Pin<Box<F>>,
+        polls: Arc<AtomicU64>,
+    }
+
+    impl<F: Future> Future for Counted<F> {
+        type Output = F::Output;
+
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+            self.polls.fetch_add(1, Ordering::Relaxed);
+            self.inner.as_mut().poll(cx)
+        }
+    }
+
+    #[tokio::test]
+    async fn heads_parsed_at_once_do_not_wake_the_watcher_each_time() {
+        let watch = Watch::new();
+        let polls = Arc::new(AtomicU64::new(0));
+        let watcher = tokio::spawn(Counted {
+            inner: Box::pin({
+                let watch = Arc::clone(&watch);
+                async move { watch.head_timed_out(Duration::from_secs(60)).await }
+            }),
+            polls: Arc::clone(&polls),
+        });
+        for _ in 0..100 {
+            watch.bytes_arrived();
+            watch.request_started();
+            watch.body_done();
+            watch.request_finished();
+            tokio::task::yield_now().await;
+        }
+        assert!(polls.load(Ordering::Relaxed) <= 3, "{polls:?} polls");
+        watcher.abort();
     }
 
     #[tokio::test]
