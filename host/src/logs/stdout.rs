@@ -6,12 +6,17 @@
 //! (a flood is written as fast as stdout takes it). Nobody else ever waits for stdout:
 //! past [`MAX_PENDING`] bytes, records are dropped and counted (the count is written to
 //! the log when stdout catches up); Start and End lines are always kept.
+//!
+//! The buffer is a queue of fixed-size chunks rather than one growing `Vec`: a flood
+//! then holds what waits and nothing more, instead of each doubling's old copy too
+//! (which the allocator keeps for a while) and a second buffer as large being written.
 
+use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::lock;
-use crate::fc::log_lines::push_record;
+use crate::fc::log_lines::{MAX_LINE, push_record};
 
 /// How long a record may wait in memory before the writer thread writes it: long
 /// enough that the writer's wake-ups cost nothing measurable on a busy core (each one
@@ -34,16 +39,51 @@ pub(super) enum Kind {
 
 #[derive(Default)]
 struct Pending {
-    bytes: Vec<u8>,
+    /// What waits, in chunks of [`CHUNK`] bytes (a chunk is closed once it holds
+    /// [`FULL_BATCH`] or more).
+    chunks: VecDeque<Vec<u8>>,
+    /// Bytes in `chunks`.
+    len: usize,
     dropped_records: u64,
     dropped_bytes: u64,
+    /// Where a record being dropped is written, to be measured (reused).
+    dropped: Vec<u8>,
     /// Bytes handed to the writer thread and not yet written.
     writing: usize,
     /// What the writer thread is doing, so a write wakes it only when it must.
     writer: Writer,
-    /// The last batch's buffer, emptied, to gather the next one without growing a
-    /// new buffer from nothing every [`FLUSH_DELAY`].
-    spare: Vec<u8>,
+    /// Written chunks, emptied, to gather the next ones without allocating (at most
+    /// [`MAX_SPARE_CHUNKS`]).
+    spare: Vec<Vec<u8>>,
+}
+
+impl Pending {
+    /// The chunk the next write goes to: the last one while it has room, else a new
+    /// one.
+    fn open_chunk(&mut self) -> &mut Vec<u8> {
+        if self
+            .chunks
+            .back()
+            .is_none_or(|chunk| chunk.len() >= FULL_BATCH)
+        {
+            let chunk = self
+                .spare
+                .pop()
+                .unwrap_or_else(|| Vec::with_capacity(CHUNK));
+            self.chunks.push_back(chunk);
+        }
+        self.chunks.back_mut().expect("a chunk was just opened")
+    }
+
+    /// Appends with `append`, returning how many bytes it added.
+    fn append(&mut self, append: impl FnOnce(&mut Vec<u8>)) -> usize {
+        let chunk = self.open_chunk();
+        let before = chunk.len();
+        append(chunk);
+        let added = chunk.len() - before;
+        self.len += added;
+        added
+    }
 }
 
 /// What the writer thread is doing.
@@ -63,8 +103,12 @@ enum Writer {
 /// fast as stdout takes it rather than once per delay.
 const FULL_BATCH: usize = 256 * 1024;
 
-/// Largest buffer kept for reuse: a burst of logging does not pin its memory.
-const MAX_SPARE: usize = 1024 * 1024;
+/// Capacity of a chunk: a batch, and room for one more line (and its prefix) past it,
+/// so a line never makes a chunk grow.
+const CHUNK: usize = FULL_BATCH + MAX_LINE + 1024;
+
+/// Chunks kept for reuse (1 MiB): a burst of logging does not pin its memory.
+const MAX_SPARE_CHUNKS: usize = 4;
 
 /// Stdout and its writer thread.
 pub(super) struct BatchedStdout {
@@ -97,18 +141,18 @@ impl BatchedStdout {
     /// when too much waits already.
     pub(super) fn write(&self, kind: Kind, append: impl FnOnce(&mut Vec<u8>)) {
         let mut pending = lock(&self.pending);
-        if kind == Kind::Record && pending.bytes.len() + pending.writing >= MAX_PENDING {
-            let before = pending.bytes.len();
-            append(&mut pending.bytes);
-            let size = pending.bytes.len() - before;
-            pending.bytes.truncate(before);
+        if kind == Kind::Record && pending.len + pending.writing >= MAX_PENDING {
+            let mut record = std::mem::take(&mut pending.dropped);
+            append(&mut record);
             pending.dropped_records += 1;
-            pending.dropped_bytes += size as u64;
+            pending.dropped_bytes += record.len() as u64;
+            record.clear();
+            pending.dropped = record;
             return;
         }
-        let before = pending.bytes.len();
-        append(&mut pending.bytes);
-        let filled = before < FULL_BATCH && pending.bytes.len() >= FULL_BATCH;
+        let before = pending.len;
+        pending.append(append);
+        let filled = before < FULL_BATCH && pending.len >= FULL_BATCH;
         let wake = match pending.writer {
             Writer::Parked => true,
             Writer::Gathering => filled,
@@ -126,16 +170,20 @@ impl BatchedStdout {
     /// Writes batches to `out` for ever.
     fn run_writer(&self, out: &mut impl std::io::Write) {
         loop {
-            let mut batch = self.next_batch();
-            let _ = out.write_all(&batch);
+            let batch = self.next_batch();
+            for chunk in &batch {
+                let _ = out.write_all(chunk);
+            }
             let _ = out.flush();
-            batch.clear();
             let mut pending = lock(&self.pending);
             pending.writing = 0;
-            if batch.capacity() <= MAX_SPARE {
-                pending.spare = batch;
+            for mut chunk in batch {
+                if pending.spare.len() < MAX_SPARE_CHUNKS && chunk.capacity() <= CHUNK {
+                    chunk.clear();
+                    pending.spare.push(chunk);
+                }
             }
-            if pending.bytes.is_empty() {
+            if pending.chunks.is_empty() {
                 self.drained.notify_all();
             }
         }
@@ -144,9 +192,9 @@ impl BatchedStdout {
     /// Waits for something to write, lets more gather for [`FLUSH_DELAY`] (or until a
     /// full batch waits), and takes it (with a line counting what was dropped since the
     /// last batch).
-    fn next_batch(&self) -> Vec<u8> {
+    fn next_batch(&self) -> VecDeque<Vec<u8>> {
         let mut pending = lock(&self.pending);
-        while pending.bytes.is_empty() && pending.dropped_records == 0 {
+        while pending.chunks.is_empty() && pending.dropped_records == 0 {
             pending.writer = Writer::Parked;
             pending = self
                 .wake
@@ -154,7 +202,7 @@ impl BatchedStdout {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
         }
         let deadline = Instant::now() + FLUSH_DELAY;
-        while pending.bytes.len() < FULL_BATCH {
+        while pending.len < FULL_BATCH {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 break;
@@ -167,32 +215,26 @@ impl BatchedStdout {
                 .unwrap_or_else(|e| e.into_inner().0);
         }
         pending.writer = Writer::Busy;
-        let spare = std::mem::take(&mut pending.spare);
-        let mut batch = std::mem::replace(&mut pending.bytes, spare);
         if pending.dropped_records > 0 {
             let note = format!(
                 "{} log records ({} bytes) were dropped: stdout did not keep up",
                 pending.dropped_records, pending.dropped_bytes
             );
-            push_record(
-                &mut batch,
-                SystemTime::now(),
-                "bootstrap",
-                "WARN",
-                note.as_bytes(),
-            );
+            pending.append(|out| {
+                push_record(out, SystemTime::now(), "bootstrap", "WARN", note.as_bytes());
+            });
             pending.dropped_records = 0;
             pending.dropped_bytes = 0;
         }
-        pending.writing = batch.len();
-        batch
+        pending.writing = std::mem::take(&mut pending.len);
+        std::mem::take(&mut pending.chunks)
     }
 
     /// Waits (at most [`EXIT_FLUSH_LIMIT`]) until everything pending is written.
     fn drain(&self) {
         let deadline = Instant::now() + EXIT_FLUSH_LIMIT;
         let mut pending = lock(&self.pending);
-        while !pending.bytes.is_empty() || pending.writing > 0 {
+        while !pending.chunks.is_empty() || pending.writing > 0 {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return;
@@ -238,9 +280,16 @@ mod tests {
         });
         assert!(started.elapsed() < Duration::from_secs(5));
         let pending = lock(&stdout.pending);
-        assert!(pending.bytes.len() <= MAX_PENDING + 64);
-        assert!(pending.bytes.ends_with(b"FC Invoke End RequestId: x\n"));
+        assert!(pending.len <= MAX_PENDING + 64);
+        let held: usize = pending.chunks.iter().map(Vec::len).sum();
+        assert_eq!(held, pending.len);
+        let last = pending.chunks.back().unwrap();
+        assert!(last.ends_with(b"FC Invoke End RequestId: x\n"));
         assert_eq!(pending.dropped_records as usize, MAX_PENDING / record.len());
+        assert!(
+            pending.chunks.iter().all(|chunk| chunk.capacity() <= CHUNK),
+            "no chunk grew"
+        );
     }
 
     /// Polls `done` for at most five seconds.
@@ -298,6 +347,24 @@ mod tests {
     }
 
     #[test]
+    fn records_over_many_chunks_are_written_whole_and_in_order() {
+        let stdout = fresh();
+        let out = Shared::default();
+        let mut sink = out.clone();
+        std::thread::spawn(move || stdout.run_writer(&mut sink));
+        let mut expected = Vec::new();
+        for n in 0..3000 {
+            let line = format!("{n:04} {}\n", "y".repeat(1000));
+            expected.extend_from_slice(line.as_bytes());
+            stdout.write(Kind::Record, |out| out.extend_from_slice(line.as_bytes()));
+        }
+        assert!(expected.len() > 2 * FULL_BATCH);
+        assert!(eventually(|| lock(&out.0).len() == expected.len()));
+        assert!(*lock(&out.0) == expected);
+        assert!(lock(&stdout.pending).spare.len() <= MAX_SPARE_CHUNKS);
+    }
+
+    #[test]
     fn the_writer_says_how_much_was_dropped() {
         let stdout = fresh();
         lock(&stdout.pending).dropped_records = 3;
@@ -305,7 +372,8 @@ mod tests {
         stdout.write(Kind::Marker, |out| {
             out.extend_from_slice(b"FC Invoke Start RequestId: y\n")
         });
-        let batch = String::from_utf8(stdout.next_batch()).unwrap();
+        let batch: Vec<u8> = stdout.next_batch().into_iter().flatten().collect();
+        let batch = String::from_utf8(batch).unwrap();
         assert!(
             batch.starts_with("FC Invoke Start RequestId: y\n"),
             "{batch}"
