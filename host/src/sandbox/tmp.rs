@@ -53,16 +53,7 @@ impl TmpRoot {
             .insert(dir.path().to_path_buf());
         drop(live);
         // Finding them is a directory listing; removing them may take long.
-        let stale = stale_roots(parent);
-        let cleanup = if stale.is_empty() {
-            None
-        } else {
-            let thread = std::thread::Builder::new()
-                .name("stale-tmp".into())
-                .spawn(move || stale.iter().for_each(|root| remove_stale_root(root)))
-                .context("cannot start a thread")?;
-            Some(thread)
-        };
+        let cleanup = remove_in_background(stale_roots(parent));
         let root = TmpRoot {
             path: dir.path().to_path_buf(),
             dir: Some(dir),
@@ -136,6 +127,23 @@ fn remove_off_the_workers(dir: tempfile::TempDir) {
         Ok(runtime) => drop(runtime.spawn_blocking(move || drop(dir))),
         Err(_) => drop(dir),
     }
+}
+
+/// Removes `stale` roots on a thread of its own, started only when there are some. When
+/// no thread can start, they are left (with a warning) for the next start to remove:
+/// serving matters more.
+fn remove_in_background(stale: Vec<PathBuf>) -> Option<JoinHandle<()>> {
+    if stale.is_empty() {
+        return None;
+    }
+    let count = stale.len();
+    std::thread::Builder::new()
+        .name("stale-tmp".into())
+        .spawn(move || stale.iter().for_each(|root| remove_stale_root(root)))
+        .inspect_err(|error| {
+            tracing::warn!(%error, "cannot start a thread: {count} stale /tmp roots are left for the next start");
+        })
+        .ok()
 }
 
 /// The roots under `parent` whose process is gone: `bootstrap-<pid>-…` where no
