@@ -153,6 +153,7 @@ impl Setup {
             .bootstrap(&module, &[])?
             .env("BOOTSTRAP_CACHE_DIR", &cache);
         let packaged = module_copy(self, &format!("{name}-packaged"), &module, true)?;
+        let (rust_invoke_c32, invoke_c32) = self.compare(rust, &cached, &invoke_load(32))?;
         Ok(LanguageFigures {
             language,
             build,
@@ -161,8 +162,8 @@ impl Setup {
             cold_cached: cold_start(&cached, 10).await?,
             cold_packaged: cold_start(&self.bootstrap(&packaged, &[])?, 10).await?,
             rss_mib: self.rss_after_one_connection(&cached)?,
-            invoke_c32: self.measure(&cached, &invoke_load(32))?,
-            rust_invoke_c32: self.measure(rust, &invoke_load(32))?,
+            invoke_c32,
+            rust_invoke_c32,
         })
     }
 

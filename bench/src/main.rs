@@ -26,8 +26,9 @@ use crate::scenarios::{Setup, cold_start, module_copy};
 /// Side-by-side benchmarks of bootstrap against a native baseline.
 #[derive(Debug, Parser)]
 struct Args {
-    /// Seconds of each throughput measurement.
-    #[arg(long, default_value_t = 8)]
+    /// Seconds of each round of a throughput measurement (five alternating rounds per
+    /// side-by-side row).
+    #[arg(long, default_value_t = 2)]
     duration: u64,
     /// Seconds of warm-up before each.
     #[arg(long, default_value_t = 2)]
@@ -198,9 +199,11 @@ fn header(setup: &Setup, cpus: usize) -> String {
         .map(|w| output(&w.display().to_string(), &["--version"]))
         .unwrap_or_else(|| "not built".into());
     format!(
-        "Run on {} with `cargo run --release -p bench` ({}s runs after {}s warm-up; server on CPU 0, \
-         wrk on CPU 1).\n\n- machine: {cpu}, {} CPUs, {}\n- {}; bootstrap {} with wasmtime 48.0.8; {}; wasmtime CLI: {wasmtime}",
+        "Run on {} with `cargo run --release -p bench` (side-by-side rows: both servers up, {} \
+         alternating rounds of {}s after {}s warm-up each, the round with the median ratio shown; \
+         servers on CPU 0, wrk on CPU 1).\n\n- machine: {cpu}, {} CPUs, {}\n- {}; bootstrap {} with wasmtime 48.0.8; {}; wasmtime CLI: {wasmtime}",
         output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+        scenarios::ROUNDS,
         setup.duration.as_secs(),
         setup.warmup.as_secs(),
         cpus,
