@@ -34,7 +34,7 @@ impl Pool {
     /// streamed `wasi:http` response, when its handler returns).
     pub(crate) async fn run(self: Arc<Self>, call: Call) -> Outcome {
         if call.phase.is_hook() {
-            return self.broadcast(call.phase, &call.ctx, call.wants_tail).await;
+            return Box::pin(self.broadcast(call.phase, &call.ctx, call.wants_tail)).await;
         }
         if let Err(error) = self.initialize_first(call.phase, &call.ctx).await {
             let sink = &self.config.sink;
@@ -51,7 +51,13 @@ impl Pool {
         let ctx = &call.ctx;
         match call.input {
             Input::Event(body) => self.event(lease, frame, ctx, body, budget).await,
-            Input::Http(parts, body) => self.http(lease, frame, ctx, parts, body, budget).await,
+            // Boxed, like the hooks and `wasi:http`: the call's future is then sized for
+            // the event path (1,984 bytes, not 2,784), and it is moved once per call.
+            // Measured with callgrind: -1,086 instructions per `/invoke`, +413 per
+            // HTTP-function call.
+            Input::Http(parts, body) => {
+                Box::pin(self.http(lease, frame, ctx, parts, body, budget)).await
+            }
             Input::None => self.initialize(lease, frame, ctx, budget).await,
         }
     }
@@ -142,7 +148,7 @@ impl Pool {
         match lease.instance().http_export() {
             Some(HttpExport::Handler) => {}
             Some(HttpExport::WasiHttp) => {
-                return self.wasi_http(lease, frame, ctx, parts, body, budget).await;
+                return Box::pin(self.wasi_http(lease, frame, ctx, parts, body, budget)).await;
             }
             None => return untouched(lease, frame, Err(HostError::MissingExport(HTTP))),
         }
