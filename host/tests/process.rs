@@ -5,6 +5,8 @@ mod support;
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use support::{BOOTSTRAP, Bootstrap, http_post, run_to_exit, scratch_dir};
@@ -160,6 +162,15 @@ fn peak_rss_kb(pid: u32) -> u64 {
         .expect("VmHWM in /proc/<pid>/status")
 }
 
+/// Bytes a line of stdout accounts for: its own, or those it says were dropped.
+fn accounted_bytes(line: &str) -> u64 {
+    let dropped = line
+        .split_once("log records (")
+        .and_then(|(_, rest)| rest.split_once(" bytes) were dropped"))
+        .and_then(|(bytes, _)| bytes.parse().ok());
+    dropped.unwrap_or(line.len() as u64 + 1)
+}
+
 #[test]
 fn a_guest_writing_100_mb_to_stdout_leaves_the_host_memory_bounded() {
     let mut host = Bootstrap::spawn(|c| {
@@ -167,13 +178,15 @@ fn a_guest_writing_100_mb_to_stdout_leaves_the_host_memory_bounded() {
             .args(["--module", guests::MISBEHAVE]);
     });
     let stdout = host.child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut count = 0usize;
-        let mut lines = BufReader::new(stdout).lines();
-        while let Some(Ok(line)) = lines.next() {
-            count += line.len() + 1;
+    let accounted = Arc::new(AtomicU64::new(0));
+    let reader = std::thread::spawn({
+        let accounted = Arc::clone(&accounted);
+        move || {
+            let mut lines = BufReader::new(stdout).lines();
+            while let Some(Ok(line)) = lines.next() {
+                accounted.fetch_add(accounted_bytes(&line), Ordering::Relaxed);
+            }
         }
-        count
     });
     assert_eq!(host.invoke("warm up").1, "warm up");
     let before = peak_rss_kb(host.child.id());
@@ -184,12 +197,27 @@ fn a_guest_writing_100_mb_to_stdout_leaves_the_host_memory_bounded() {
         "peak RSS grew from {before} kB to {after} kB"
     );
     assert_eq!(host.invoke("next").1, "next");
+    // Every line reaches stdout or is counted as dropped (a reader slower than the
+    // flood, as on a loaded machine, makes the host drop records rather than wait).
+    let flood = 100 * 1024 * 1024;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while accounted.load(Ordering::Relaxed) < flood && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     drop(host);
-    let logged = reader.join().unwrap();
+    reader.join().unwrap();
+    let accounted = accounted.load(Ordering::Relaxed);
     assert!(
-        logged > 100 * 1024 * 1024,
-        "only {logged} bytes reached stdout"
+        accounted > flood,
+        "only {accounted} bytes reached stdout or were counted as dropped"
     );
+}
+
+#[test]
+fn dropped_records_are_accounted_by_the_line_that_counts_them() {
+    let warning = "2026-12-03 10:00:00.000 bootstrap [WARN]  3 log records (3084 bytes) were dropped: stdout did not keep up";
+    assert_eq!(accounted_bytes(warning), 3084);
+    assert_eq!(accounted_bytes("ffff"), 5);
 }
 
 #[test]
