@@ -151,7 +151,7 @@ impl Context {
         let headers = self
             .headers
             .iter()
-            .filter(|(name, _)| name.as_str().starts_with(h::PREFIX))
+            .filter(|(name, _)| h::is_fc_header(name.as_str()))
             .map(|(name, value)| (name.clone(), value.clone()))
             .collect();
         Context {

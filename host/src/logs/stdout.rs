@@ -75,14 +75,12 @@ impl Pending {
         self.chunks.back_mut().expect("a chunk was just opened")
     }
 
-    /// Appends with `append`, returning how many bytes it added.
-    fn append(&mut self, append: impl FnOnce(&mut Vec<u8>)) -> usize {
+    /// Appends with `append`.
+    fn append(&mut self, append: impl FnOnce(&mut Vec<u8>)) {
         let chunk = self.open_chunk();
         let before = chunk.len();
         append(chunk);
-        let added = chunk.len() - before;
-        self.len += added;
-        added
+        self.len += chunk.len() - before;
     }
 }
 
@@ -318,12 +316,18 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_parked_writer_is_woken_by_the_next_write_and_writes_it() {
+    /// A fresh stdout whose writer thread writes to the returned [`Shared`].
+    fn with_writer() -> (&'static BatchedStdout, Shared) {
         let stdout = fresh();
         let out = Shared::default();
         let mut sink = out.clone();
         std::thread::spawn(move || stdout.run_writer(&mut sink));
+        (stdout, out)
+    }
+
+    #[test]
+    fn a_parked_writer_is_woken_by_the_next_write_and_writes_it() {
+        let (stdout, out) = with_writer();
         let parked = || lock(&stdout.pending).writer == Writer::Parked;
         assert!(eventually(parked));
         stdout.write(Kind::Marker, |out| out.extend_from_slice(b"first\n"));
@@ -348,10 +352,7 @@ mod tests {
 
     #[test]
     fn records_over_many_chunks_are_written_whole_and_in_order() {
-        let stdout = fresh();
-        let out = Shared::default();
-        let mut sink = out.clone();
-        std::thread::spawn(move || stdout.run_writer(&mut sink));
+        let (stdout, out) = with_writer();
         let mut expected = Vec::new();
         for n in 0..3000 {
             let line = format!("{n:04} {}\n", "y".repeat(1000));
