@@ -38,6 +38,17 @@ pub enum HostError {
         /// The wasm backtrace, innermost frame first.
         frames: Vec<String>,
     },
+    /// The guest called `exit` (Go's `os.Exit`, C's `exit`, Rust's
+    /// `std::process::exit`) during the call: its instance is over, whatever the status.
+    #[error(
+        "Process exited unexpectedly before completing request (exit status {status}): \
+         a handler returns its result; exit ends the whole instance, which is replaced"
+    )]
+    Exited {
+        /// The status the guest exited with: 0 or 1, as WASI 0.2's `exit` carries only
+        /// success or failure.
+        status: i32,
+    },
     /// The call ran past its deadline and was stopped.
     #[error("{} timed out after {} seconds", phase.subject(), limit.as_secs_f64())]
     Timeout {
@@ -108,7 +119,10 @@ impl HostError {
     pub fn poisons_instance(&self) -> bool {
         matches!(
             self,
-            HostError::Trap { .. } | HostError::Timeout { .. } | HostError::OutOfMemory { .. }
+            HostError::Trap { .. }
+                | HostError::Exited { .. }
+                | HostError::Timeout { .. }
+                | HostError::OutOfMemory { .. }
         )
     }
 
@@ -117,6 +131,7 @@ impl HostError {
         match self {
             HostError::Handler { error_type, .. } => error_type,
             HostError::Trap { .. } => "WasmTrap",
+            HostError::Exited { .. } => "ProcessExited",
             HostError::Timeout { phase, .. } => phase.timeout_error_type(),
             HostError::OutOfMemory { .. } => "OutOfMemory",
             HostError::Busy { .. } | HostError::ShuttingDown => "ServiceUnavailable",

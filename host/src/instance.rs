@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use tokio::sync::oneshot;
 use wasmtime::{Store, UpdateDeadline};
+use wasmtime_wasi::I32Exit;
 use wasmtime_wasi_http::WasiHttpView as _;
 use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
@@ -303,6 +304,9 @@ fn settle<T>(
         Ok(Err(trap)) if trap.is::<DeadlinePassed>() => Err(HostError::Timeout {
             phase,
             limit: store.data().deadline.map_or(Duration::ZERO, |d| d.limit),
+        }),
+        Ok(Err(trap)) if trap.is::<I32Exit>() => Err(HostError::Exited {
+            status: trap.downcast_ref::<I32Exit>().map_or(0, |exit| exit.0),
         }),
         Ok(Err(trap)) => {
             let memory = &mut store.data_mut().memory;

@@ -79,6 +79,29 @@ async fn stack_overflow_is_a_trap_and_the_instance_is_replaced() {
 }
 
 #[tokio::test]
+async fn a_guest_calling_exit_fails_the_call_and_its_instance_is_replaced() {
+    let host = InProcess::start(guests::MISBEHAVE);
+    let before = text(&host.invoke("id").await);
+    // WASI 0.2's `exit` carries success or failure, not the number: 3 arrives as 1.
+    for (code, status) in [("0", "0"), ("3", "1")] {
+        let response = host.invoke(format!("exit:{code}")).await;
+        assert_eq!(response.status(), 404);
+        assert_eq!(response.headers()["x-fc-status"], "404");
+        let body = json(&response);
+        assert_eq!(body["errorType"], "ProcessExited");
+        let message = body["errorMessage"].as_str().unwrap();
+        assert!(
+            message.contains(&format!(
+                "Process exited unexpectedly before completing request (exit status {status})"
+            )),
+            "{message}"
+        );
+    }
+    let after = text(&host.invoke("id").await);
+    assert_ne!(before, after, "an exited instance must not serve again");
+}
+
+#[tokio::test]
 async fn overflowing_the_guest_data_stack_is_a_trap() {
     let host = InProcess::start(guests::MISBEHAVE);
     let response = host.invoke("overflow-data").await;

@@ -185,6 +185,18 @@ async fn handler_error_is_a_502_with_the_fc_error_body() {
 }
 
 #[tokio::test]
+async fn a_guest_calling_exit_is_a_502_and_the_instance_is_replaced() {
+    let host = InProcess::start(guests::MISBEHAVE);
+    let before = text(&host.send(get("/id").body(empty()).unwrap()).await);
+    let response = host.send(get("/exit").body(empty()).unwrap()).await;
+    assert_eq!(response.status(), 502);
+    assert_eq!(response.headers()["x-fc-status"], "404");
+    assert_eq!(json(&response)["errorType"], "ProcessExited");
+    let after = text(&host.send(get("/id").body(empty()).unwrap()).await);
+    assert_ne!(before, after, "an exited instance must not serve again");
+}
+
+#[tokio::test]
 async fn trap_is_a_502_with_the_fc_error_body_and_the_instance_is_replaced() {
     let host = InProcess::start(guests::MISBEHAVE);
     let before = text(&host.send(get("/id").body(empty()).unwrap()).await);
