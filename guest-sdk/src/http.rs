@@ -309,6 +309,28 @@ mod tests {
     }
 
     #[test]
+    fn header_blocks_keep_every_valid_line_in_order() {
+        let block = b"a: 1\nb:2\nempty: \nno colon\nbad name: x\na: 3\nlast: no newline";
+        let headers = parse_header_block(block);
+        let all: Vec<(&str, &[u8])> = headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_bytes()))
+            .collect();
+        assert_eq!(
+            all,
+            [
+                ("a", &b"1"[..]),
+                ("a", b"3"),
+                ("b", b"2"),
+                ("empty", b""),
+                ("last", b"no newline"),
+            ]
+        );
+        assert!(parse_header_block(b"").is_empty());
+        assert!(parse_header_block(b"\n\n:\n").is_empty());
+    }
+
+    #[test]
     fn route_strips_the_base_path() {
         let base = "/2016-08-15/proxy/svc/fn/";
         assert_eq!(
