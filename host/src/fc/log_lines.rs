@@ -5,8 +5,8 @@
 //! record carries the time and request id, so a message containing
 //! `\nFC Invoke End RequestId: …` stays inside its record.
 
-use std::fmt::Write as _;
-use std::time::SystemTime;
+use std::cell::Cell;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::Phase;
 
@@ -92,18 +92,61 @@ pub(crate) fn push_record(
     level: &str,
     message: &[u8],
 ) {
-    let mut head = String::with_capacity(48 + request_id.len());
-    // Writing into a String cannot fail.
-    let _ = write!(
-        head,
-        "{}: {request_id} [{level}]  ",
-        humantime::format_rfc3339_millis(at)
-    );
+    let time = record_time(at);
     for line in physical_lines(message) {
-        out.extend_from_slice(head.as_bytes());
+        out.reserve(TIME_LEN + request_id.len() + level.len() + line.len() + 8);
+        out.extend_from_slice(&time);
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(request_id.as_bytes());
+        out.extend_from_slice(b" [");
+        out.extend_from_slice(level.as_bytes());
+        out.extend_from_slice(b"]  ");
         out.extend_from_slice(line);
         out.push(b'\n');
     }
+}
+
+/// Length of a record's time, `2006-01-02T15:04:05.999Z`.
+const TIME_LEN: usize = 24;
+
+/// Where the milliseconds are in a record's time.
+const MILLIS: std::ops::Range<usize> = 20..23;
+
+thread_local! {
+    /// The second whose time this thread formatted last, and that text. Records come
+    /// many a second: humantime formats each second once, and only the milliseconds
+    /// are written per record (a guest's `println!` cost ~2,000 instructions in
+    /// `core::fmt` before).
+    static LAST_SECOND: Cell<(u64, [u8; TIME_LEN])> =
+        const { Cell::new((u64::MAX, [0; TIME_LEN])) };
+}
+
+/// `at` as a record's time: UTC, RFC 3339 with milliseconds (humantime's format).
+fn record_time(at: SystemTime) -> [u8; TIME_LEN] {
+    let since_epoch = at.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let second = since_epoch.as_secs();
+    let mut time = LAST_SECOND.with(|last| match last.get() {
+        (cached, time) if cached == second => time,
+        _ => {
+            let time = format_second(second);
+            last.set((second, time));
+            time
+        }
+    });
+    let millis = since_epoch.subsec_millis();
+    for (at, digit) in MILLIS.zip([millis / 100, millis / 10 % 10, millis % 10]) {
+        // A digit is below 10.
+        time[at] = b'0' + digit as u8;
+    }
+    time
+}
+
+/// The time of `second` (whole), by humantime. A year past 9999 (a clock no host has)
+/// would not fit: it reads as the epoch.
+fn format_second(second: u64) -> [u8; TIME_LEN] {
+    let whole = UNIX_EPOCH + Duration::from_secs(second);
+    let text = humantime::format_rfc3339_millis(whole).to_string();
+    <[u8; TIME_LEN]>::try_from(text.as_bytes()).unwrap_or(*b"1970-01-01T00:00:00.000Z")
 }
 
 #[cfg(test)]
@@ -149,6 +192,23 @@ mod tests {
         let mut out = Vec::new();
         push_record(&mut out, at(), "req-9", "INFO", b"hello");
         assert_eq!(out, b"2006-01-02T15:04:05.999Z: req-9 [INFO]  hello\n");
+    }
+
+    #[test]
+    fn record_times_match_humantime_across_seconds_and_milliseconds() {
+        let start = UNIX_EPOCH + Duration::from_millis(1_764_979_199_990);
+        // Every millisecond across a second boundary, then seconds and days apart
+        // (each a new second for the cache), then back to an earlier one.
+        let steps = (0..40)
+            .map(Duration::from_millis)
+            .chain((1..30).map(|d| Duration::from_secs(d * 86_399 + d)))
+            .chain([Duration::ZERO]);
+        for step in steps {
+            let at = start + step;
+            let expected = humantime::format_rfc3339_millis(at).to_string();
+            assert_eq!(record_time(at), expected.as_bytes(), "{expected}");
+        }
+        assert_eq!(&record_time(UNIX_EPOCH), b"1970-01-01T00:00:00.000Z");
     }
 
     #[test]

@@ -31,6 +31,8 @@ struct GuestLogState {
     request_id: String,
     stdout_line: Vec<u8>,
     stderr_line: Vec<u8>,
+    /// The record being written, its allocation kept from one record to the next.
+    record: Vec<u8>,
     tail: Vec<u8>,
 }
 
@@ -42,6 +44,7 @@ impl GuestLog {
             request_id: String::new(),
             stdout_line: Vec::new(),
             stderr_line: Vec::new(),
+            record: Vec::new(),
             tail: Vec::new(),
         })))
     }
@@ -121,12 +124,16 @@ impl GuestLogState {
     /// so a huge message is never copied whole and can be dropped line by line.
     fn record(&mut self, level: &str, message: &[u8]) {
         let now = SystemTime::now();
-        let mut out = Vec::with_capacity(64 + message.len().min(MAX_LINE));
+        let mut out = std::mem::take(&mut self.record);
         for line in physical_lines(message) {
             out.clear();
             push_record(&mut out, now, &self.request_id, level, line);
             self.sink.write_record(&out);
             push_tail(&mut self.tail, &out);
+        }
+        // A huge line's allocation is not kept for the instance's life.
+        if out.capacity() <= 4 * 1024 {
+            self.record = reuse(out);
         }
     }
 }
