@@ -3,6 +3,7 @@
 //! Serving's `Service` schema (both committed in `deploy/schemas/`, with their source),
 //! plus the rules those schemas leave to the platform.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -272,5 +273,57 @@ fn the_static_build_is_not_position_independent() {
     assert_eq!(
         relocations, 0,
         "a fixed-address executable has no start-up relocations"
+    );
+}
+
+/// The feature sets each package is built with for `cargo tree` `args` (the static
+/// target's graph, offline: the suite's build has fetched it all). A package can be
+/// built twice, for the target and for build scripts, with different features.
+fn package_features(args: &[&str]) -> BTreeMap<String, BTreeSet<String>> {
+    let output = std::process::Command::new(env!("CARGO"))
+        .args(["tree", "--offline", "--prefix", "none", "-f", "{p}|{f}"])
+        .args(["--target", "x86_64-unknown-linux-musl"])
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        output.status.success(),
+        "cargo tree {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut packages: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let text = String::from_utf8_lossy(&output.stdout);
+    for line in text.lines() {
+        if let Some((package, features)) = line.trim_end_matches(" (*)").split_once('|') {
+            let builds = packages.entry(package.to_string()).or_default();
+            builds.insert(features.to_string());
+        }
+    }
+    packages
+}
+
+#[test]
+fn the_shipped_build_is_the_tested_build() {
+    // `cargo build -p host` (the README's run command, `bootstrap package`, the bench)
+    // against `cargo test --workspace` (CI): test-only dependencies must not turn on
+    // features in the executable's dependencies, or the tests run another build than
+    // the one shipped and every build after the tests compiles the host again.
+    let shipped = package_features(&["-p", "host", "-e", "normal,build"]);
+    let tested = package_features(&["--workspace", "-e", "normal,build,dev"]);
+    let differing: Vec<String> = shipped
+        .iter()
+        .filter_map(|(package, builds)| {
+            let in_tests = tested.get(package)?;
+            let missing: Vec<&String> = builds.difference(in_tests).collect();
+            (!missing.is_empty())
+                .then(|| format!("{package}: shipped {missing:?}, tested {in_tests:?}"))
+        })
+        .collect();
+    assert!(shipped.len() > 100, "{shipped:?}");
+    assert!(
+        differing.is_empty(),
+        "turn these features on in host's own dependencies:\n{}",
+        differing.join("\n")
     );
 }
