@@ -184,26 +184,28 @@ async fn handler_error_is_a_502_with_the_fc_error_body() {
     );
 }
 
-#[tokio::test]
-async fn a_guest_calling_exit_is_a_502_and_the_instance_is_replaced() {
+/// GETs `path` on the misbehaving guest, which fails it: a 502 with `x-fc-status:
+/// 404`, and the next call is served by a new instance. The error body.
+async fn failing_get_replaces_the_instance(path: &str) -> serde_json::Value {
     let host = InProcess::start(guests::MISBEHAVE);
     let before = text(&host.send(get("/id").body(empty()).unwrap()).await);
-    let response = host.send(get("/exit").body(empty()).unwrap()).await;
+    let response = host.send(get(path).body(empty()).unwrap()).await;
     assert_eq!(response.status(), 502);
     assert_eq!(response.headers()["x-fc-status"], "404");
-    assert_eq!(json(&response)["errorType"], "ProcessExited");
     let after = text(&host.send(get("/id").body(empty()).unwrap()).await);
-    assert_ne!(before, after, "an exited instance must not serve again");
+    assert_ne!(before, after, "a failed instance must not serve again");
+    json(&response)
+}
+
+#[tokio::test]
+async fn a_guest_calling_exit_is_a_502_and_the_instance_is_replaced() {
+    let body = failing_get_replaces_the_instance("/exit").await;
+    assert_eq!(body["errorType"], "ProcessExited");
 }
 
 #[tokio::test]
 async fn trap_is_a_502_with_the_fc_error_body_and_the_instance_is_replaced() {
-    let host = InProcess::start(guests::MISBEHAVE);
-    let before = text(&host.send(get("/id").body(empty()).unwrap()).await);
-    let response = host.send(get("/trap").body(empty()).unwrap()).await;
-    assert_eq!(response.status(), 502);
-    assert_eq!(response.headers()["x-fc-status"], "404");
-    let body = json(&response);
+    let body = failing_get_replaces_the_instance("/trap").await;
     assert_eq!(body["errorType"], "WasmTrap");
     assert!(
         body["errorMessage"]
@@ -212,8 +214,6 @@ async fn trap_is_a_502_with_the_fc_error_body_and_the_instance_is_replaced() {
             .contains("asked to trap over HTTP"),
         "{body}"
     );
-    let after = text(&host.send(get("/id").body(empty()).unwrap()).await);
-    assert_ne!(before, after);
 }
 
 #[tokio::test]
