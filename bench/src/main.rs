@@ -240,12 +240,13 @@ mod tests {
 
     #[test]
     fn an_executable_is_run_from_a_copy_named_by_its_target() {
-        let scratch = std::env::temp_dir().join(format!("bench-test-{}", std::process::id()));
+        let scratch = tempfile::tempdir().unwrap();
+        let scratch = scratch.path();
         let built = scratch.join("target/x86_64-unknown-linux-gnu/release/native-echo");
         std::fs::create_dir_all(built.parent().unwrap()).unwrap();
         std::fs::write(&built, b"\x7fELF...").unwrap();
         std::fs::set_permissions(&built, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let copy = deployed_copy(&built, &scratch).unwrap();
+        let copy = deployed_copy(&built, scratch).unwrap();
         assert_eq!(
             copy,
             scratch.join("executables/x86_64-unknown-linux-gnu/native-echo")
@@ -253,6 +254,5 @@ mod tests {
         assert_eq!(std::fs::read(&copy).unwrap(), b"\x7fELF...");
         let mode = std::fs::metadata(&copy).unwrap().permissions().mode();
         assert_eq!(mode & 0o111, 0o111, "{mode:o}");
-        std::fs::remove_dir_all(&scratch).unwrap();
     }
 }

@@ -94,6 +94,7 @@ pub(crate) fn push_record(
 ) {
     let time = record_time(at);
     for line in physical_lines(message) {
+        // The 8: `: `, ` [`, `]  ` and the newline.
         out.reserve(TIME_LEN + request_id.len() + level.len() + line.len() + 8);
         out.extend_from_slice(&time);
         out.extend_from_slice(b": ");
@@ -134,9 +135,9 @@ fn record_time(at: SystemTime) -> [u8; TIME_LEN] {
         }
     });
     let millis = since_epoch.subsec_millis();
-    for (at, digit) in MILLIS.zip([millis / 100, millis / 10 % 10, millis % 10]) {
+    for (index, digit) in MILLIS.zip([millis / 100, millis / 10 % 10, millis % 10]) {
         // A digit is below 10.
-        time[at] = b'0' + digit as u8;
+        time[index] = b'0' + digit as u8;
     }
     time
 }

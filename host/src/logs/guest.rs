@@ -11,6 +11,10 @@ use crate::fc::log_lines::{MAX_LINE, physical_lines, push_record};
 /// How much of a call's own log is kept for its tail.
 pub(crate) const TAIL_BYTES: usize = 4 * 1024;
 
+/// The largest record buffer an instance keeps for its next record: a usual line fits,
+/// a huge one's allocation is not held for the instance's life.
+const KEPT_RECORD_BYTES: usize = 4 * 1024;
+
 /// Which guest stream a write came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Stream {
@@ -131,8 +135,7 @@ impl GuestLogState {
             self.sink.write_record(&out);
             push_tail(&mut self.tail, &out);
         }
-        // A huge line's allocation is not kept for the instance's life.
-        if out.capacity() <= 4 * 1024 {
+        if out.capacity() <= KEPT_RECORD_BYTES {
             self.record = reuse(out);
         }
     }
