@@ -9,9 +9,8 @@ use bytes::Bytes;
 use clap::Parser as _;
 use http_body_util::Full;
 
-/// `bootstrap`'s allocator, so the figure is the executable's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+// `bootstrap`'s allocator (mimalloc) comes with the `host` crate, so the figure is
+// the executable's.
 
 /// Calls per batch (`CALL_PATH_BATCH` overrides, e.g. for a run under callgrind).
 fn batch() -> u32 {

@@ -1,5 +1,5 @@
 //! Functions in other languages beside the Rust echo: each language's event example
-//! built by `bootstrap build`, then its cold starts (compiling, from the compile cache,
+//! built by `fcwasm build`, then its cold starts (compiling, from the compile cache,
 //! from the packaged `.cwasm`), memory and `/invoke` throughput. And the two
 //! JavaScript engines side by side on the same bare echo.
 
@@ -53,7 +53,7 @@ pub(crate) const LANGUAGES: &[Language] = &[
 #[derive(Debug)]
 pub(crate) struct LanguageFigures {
     pub(crate) language: Language,
-    /// `bootstrap build` with the toolchain installed (and requirements cached).
+    /// `fcwasm build` with the toolchain installed (and requirements cached).
     pub(crate) build: Duration,
     /// The component's size in MB.
     pub(crate) size_mb: f64,
@@ -61,7 +61,7 @@ pub(crate) struct LanguageFigures {
     pub(crate) cold_compiling: Duration,
     /// Cold start mapping the module from the compile cache.
     pub(crate) cold_cached: Duration,
-    /// Cold start mapping the `.cwasm` beside it, as `bootstrap package` ships it.
+    /// Cold start mapping the `.cwasm` beside it, as `fcwasm package` ships it.
     pub(crate) cold_packaged: Duration,
     /// Peak RSS after a concurrency-1 load, MiB.
     pub(crate) rss_mib: f64,
@@ -76,7 +76,7 @@ pub(crate) struct LanguageFigures {
 pub(crate) struct EngineFigures {
     pub(crate) engine: &'static str,
     pub(crate) size_mb: f64,
-    /// `bootstrap compile` of the component.
+    /// `fcwasm compile` of the component.
     pub(crate) compile: Duration,
     /// How it serves, or why it does not (the error of its first call).
     pub(crate) served: Result<Served, String>,
@@ -132,7 +132,7 @@ impl Setup {
         std::fs::create_dir_all(&dir)?;
         let built = dir.join("handler.wasm");
         let started = Instant::now();
-        let status = Command::new(&self.bootstrap)
+        let status = Command::new(&self.fcwasm)
             .arg("build")
             .arg(root.join("examples").join(language.example))
             .arg("-o")
@@ -141,11 +141,7 @@ impl Setup {
             .arg(&cache)
             .stderr(Stdio::null())
             .status()?;
-        anyhow::ensure!(
-            status.success(),
-            "bootstrap build {} failed",
-            language.example
-        );
+        anyhow::ensure!(status.success(), "fcwasm build {} failed", language.example);
         let build = started.elapsed();
         let module = built.display().to_string();
         let cache = cache.display().to_string();
@@ -168,7 +164,7 @@ impl Setup {
     }
 
     /// StarlingMonkey (componentize-js) and QuickJS (componentize-qjs `--sync`) on the
-    /// bare echo, both from the toolchain `bootstrap build` installed.
+    /// bare echo, both from the toolchain `fcwasm build` installed.
     pub(crate) async fn javascript_engines(
         &self,
         root: &Path,
@@ -210,14 +206,14 @@ impl Setup {
     async fn engine(&self, engine: &'static str, module: &Path) -> anyhow::Result<EngineFigures> {
         let cwasm = module.with_extension("cwasm");
         let started = Instant::now();
-        run(Command::new(&self.bootstrap)
+        run(Command::new(&self.fcwasm)
             .arg("compile")
             .arg(module)
             .arg("-o")
             .arg(&cwasm))?;
         let compile = started.elapsed();
         let spec = self.bootstrap(&cwasm.display().to_string(), &[])?;
-        let served = match first_call(&self.bootstrap, &cwasm) {
+        let served = match first_call(&self.fcwasm, &cwasm) {
             Err(why) => Err(why),
             Ok(()) => Ok(Served {
                 cold: cold_start(&spec, 10).await?,
@@ -245,9 +241,9 @@ impl Setup {
     }
 }
 
-/// One event through `bootstrap invoke`: `Err` with the call's error body if it fails.
-fn first_call(bootstrap: &Path, module: &Path) -> Result<(), String> {
-    let output = Command::new(bootstrap)
+/// One event through `fcwasm invoke`: `Err` with the call's error body if it fails.
+fn first_call(fcwasm: &Path, module: &Path) -> Result<(), String> {
+    let output = Command::new(fcwasm)
         .args(["invoke", "-e", "hi", "--module"])
         .arg(module)
         .env("BOOTSTRAP_CACHE_DIR", "none")
@@ -259,7 +255,7 @@ fn first_call(bootstrap: &Path, module: &Path) -> Result<(), String> {
     Err(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
-/// Where `bootstrap build` installed the JavaScript toolchain (it has, once the
+/// Where `fcwasm build` installed the JavaScript toolchain (it has, once the
 /// JavaScript example is built).
 fn toolchain_dir() -> anyhow::Result<PathBuf> {
     let tools = match std::env::var_os("BOOTSTRAP_TOOLS_DIR") {
@@ -270,7 +266,7 @@ fn toolchain_dir() -> anyhow::Result<PathBuf> {
                 .join(".cache/bootstrap/tools"),
         },
     };
-    // `bootstrap build` names the folder after its lock file's digest: the one it
+    // `fcwasm build` names the folder after its lock file's digest: the one it
     // installed last is the one the example was just built with.
     let installed = |dir: &Path| {
         std::fs::metadata(dir.join("installed-by-bootstrap"))

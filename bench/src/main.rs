@@ -57,6 +57,7 @@ fn main() -> anyhow::Result<()> {
     let target = root.join("target");
     let setup = Setup {
         bootstrap: deployed_copy(&target.join(STATIC).join("release/bootstrap"), &scratch)?,
+        fcwasm: target.join(STATIC).join("release/fcwasm"),
         bootstrap_glibc: deployed_copy(&target.join(GLIBC).join("release/bootstrap"), &scratch)?,
         native: deployed_copy(&target.join(GLIBC).join("release/native-echo"), &scratch)?,
         wasmtime,
@@ -110,18 +111,18 @@ async fn run(
     })
 }
 
-/// Builds what the suite runs, in release: the static `bootstrap` (the build the tests
-/// run, so nothing is rebuilt after `cargo test --release`), and for glibc the native
-/// baseline and `bootstrap` again.
+/// Builds what the suite runs, in release: the static `bootstrap` and `fcwasm` (the
+/// build the tests run, so nothing is rebuilt after `cargo test --release`), and for
+/// glibc the native baseline and the executables again.
 fn build(root: &Path) -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let builds: [&[&str]; 2] = [
-        &["build", "--release", "-p", "host"],
+        &["build", "--release", "-p", "fcwasm"],
         &[
             "build",
             "--release",
             "-p",
-            "host",
+            "fcwasm",
             "-p",
             "native-echo",
             "--target",

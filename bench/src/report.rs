@@ -136,7 +136,7 @@ impl Results {
         let _ = writeln!(out, "|---|---|---|");
         let rows = [
             (
-                "`bootstrap build` (toolchain installed, requirements cached)".to_string(),
+                "`fcwasm build` (toolchain installed, requirements cached)".to_string(),
                 format!("{:.1} s", p.build.as_secs_f64()),
                 String::new(),
             ),
@@ -351,7 +351,7 @@ pub(crate) fn write_into(path: &Path, results: &str) -> anyhow::Result<()> {
 fn engines_table(engines: &[EngineFigures], out: &mut String) {
     let _ = writeln!(
         out,
-        "\n| JavaScript engine, bare echo (no SDK) | size | `bootstrap compile` | cold start (`.cwasm`, median of 10) | peak RSS, c1 | `/invoke` 64 B, c32 |"
+        "\n| JavaScript engine, bare echo (no SDK) | size | `fcwasm compile` | cold start (`.cwasm`, median of 10) | peak RSS, c1 | `/invoke` 64 B, c32 |"
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|");
     for e in engines {

@@ -17,6 +17,8 @@ use crate::wrk::{self, Load, Measured};
 pub(crate) struct Setup {
     /// `bootstrap` as shipped: the static (musl) build.
     pub(crate) bootstrap: PathBuf,
+    /// `fcwasm`, the developer tool (builds, compiles and invokes modules).
+    pub(crate) fcwasm: PathBuf,
     /// `bootstrap` built for glibc, to compare the static build with.
     pub(crate) bootstrap_glibc: PathBuf,
     /// The native baseline (glibc, the system allocator).
@@ -328,12 +330,12 @@ pub(crate) fn module_copy(
     let cwasm = copy.with_extension("cwasm");
     let _ = std::fs::remove_file(&cwasm);
     if precompiled {
-        let status = std::process::Command::new(&setup.bootstrap)
+        let status = std::process::Command::new(&setup.fcwasm)
             .arg("compile")
             .arg(&copy)
             .stderr(std::process::Stdio::null())
             .status()?;
-        anyhow::ensure!(status.success(), "bootstrap compile failed");
+        anyhow::ensure!(status.success(), "fcwasm compile failed");
     }
     Ok(copy.display().to_string())
 }

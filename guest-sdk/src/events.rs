@@ -14,7 +14,7 @@
 //! guest_sdk::start!(handler);
 //! ```
 //!
-//! `bootstrap invoke --event-example <trigger>` sends an example of each.
+//! `fcwasm invoke --event-example <trigger>` sends an example of each.
 
 use std::collections::BTreeMap;
 
@@ -412,10 +412,10 @@ fn number_or_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::
 mod tests {
     use super::*;
 
-    /// The example events `bootstrap invoke --event-example` sends.
+    /// The example events `fcwasm invoke --event-example` sends.
     fn example(name: &str) -> Vec<u8> {
         let path = format!(
-            "{}/../host/src/commands/events/{name}.json",
+            "{}/../cli/src/events/{name}.json",
             env!("CARGO_MANIFEST_DIR")
         );
         std::fs::read(path).unwrap()

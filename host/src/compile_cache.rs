@@ -1,7 +1,7 @@
 //! Compiled modules kept across starts and swaps: wasmtime's precompiled form of each
 //! module, in a directory, named by a hash of the module's bytes and of the engine's
 //! compatibility (wasmtime version and configuration). A module compiled once, by a
-//! start, a swap or `bootstrap build`, is mapped instead of compiled from then on.
+//! start, a swap or `fcwasm build`, is mapped instead of compiled from then on.
 
 use std::hash::Hasher;
 use std::io::Write as _;

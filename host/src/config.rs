@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use clap::builder::BoolishValueParser;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser};
 
 use crate::compile_cache::CompileCache;
 use crate::fc::limits;
@@ -20,13 +20,13 @@ use crate::policy::{self, TimeLimit, parse_duration};
 use crate::sandbox;
 
 /// Port used when neither `--port` nor the platform's variables name one.
-pub(crate) const DEFAULT_PORT: u16 = 9000;
+pub const DEFAULT_PORT: u16 = 9000;
 /// Default most live instances: see [`ServeArgs::max_instances`] and the README.
-pub(crate) const DEFAULT_MAX_INSTANCES: usize = 32;
+pub const DEFAULT_MAX_INSTANCES: usize = 32;
 /// The module file name looked for beside the executable and in the code directory.
-pub(crate) const MODULE_FILE_NAME: &str = "handler.wasm";
+pub const MODULE_FILE_NAME: &str = "handler.wasm";
 /// The config file looked for beside the executable and in the code directory.
-pub(crate) const CONFIG_FILE_NAME: &str = "bootstrap.toml";
+pub const CONFIG_FILE_NAME: &str = "bootstrap.toml";
 /// The prefix of `bootstrap`'s own environment variables.
 pub(crate) const ENV_PREFIX: &str = "BOOTSTRAP_";
 /// The prefix earlier versions used; FC refuses to set such variables.
@@ -37,7 +37,8 @@ pub(crate) const LEGACY_ENV_PREFIX: &str = "FC_WASM_";
 /// It serves the platform's /initialize, /invoke, HTTP and lifecycle calls by calling
 /// the exports of `handler.wasm`. Every setting is a flag, an environment variable
 /// (shown beside it) or a line of the config file (`bootstrap.toml`, keys are the flag
-/// names); a flag wins over the environment, which wins over the file.
+/// names); a flag wins over the environment, which wins over the file. The developer
+/// commands (build, compile, invoke, package, new) are `fcwasm`'s.
 #[derive(Debug, Parser)]
 #[command(
     name = "bootstrap",
@@ -47,41 +48,18 @@ pub(crate) const LEGACY_ENV_PREFIX: &str = "FC_WASM_";
     after_help = "Environment only: RUST_LOG filters the host's diagnostics on stderr (default info)."
 )]
 pub struct Cli {
-    /// A command other than serving.
-    #[command(subcommand)]
-    pub command: Option<Command>,
-
     /// The config file. [default: bootstrap.toml beside the executable, else in
     /// $FC_FUNC_CODE_PATH, when there is one]
-    #[arg(long, env = "BOOTSTRAP_CONFIG", global = true, value_name = "FILE")]
+    #[arg(long, env = "BOOTSTRAP_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Server settings (when no command is given).
+    /// Server settings.
     #[command(flatten)]
     pub serve: ServeArgs,
 }
 
-/// What `bootstrap` can do besides serving.
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Build a Python project (`index.py`, `requirements.txt`), a JavaScript one
-    /// (`index.js`, `node_modules`), a Go one (`go.mod`) or a C one (`.c` files) into
-    /// `handler.wasm`, installing the language's toolchain the first time, and compile
-    /// it for a fast start.
-    Build(crate::commands::build::BuildArgs),
-    /// Precompile a module, so `bootstrap` maps it at start instead of compiling:
-    /// `bootstrap compile handler.wasm` writes `handler.cwasm` beside it.
-    Compile(crate::commands::compile::CompileArgs),
-    /// Run one call locally, without a server: the result body on stdout, the log on
-    /// stderr, a non-zero exit code when the call fails.
-    Invoke(Box<crate::commands::invoke::InvokeArgs>),
-    /// Write `code.zip` for an FC custom runtime: this `bootstrap`, the module and its
-    /// precompiled form, laid out as the platform expects.
-    Package(crate::commands::package::PackageArgs),
-    /// Start a new function project (`--http` for an HTTP function) that builds,
-    /// serves with `--watch` and packages.
-    New(crate::commands::new::NewArgs),
-}
+/// The developer commands earlier versions of `bootstrap` had, now `fcwasm`'s.
+pub(crate) const MOVED_COMMANDS: [&str; 5] = ["build", "compile", "invoke", "new", "package"];
 
 /// Settings of the server.
 #[derive(Clone, Debug, Args)]
@@ -271,7 +249,7 @@ pub struct CallArgs {
 pub struct CacheArgs {
     /// Where compiled modules are kept across starts and swaps, keyed by the module's
     /// hash; `none` compiles at every load. [default: $XDG_CACHE_HOME/bootstrap/compiled,
-    /// else ~/.cache/bootstrap/compiled; none on FC, where `bootstrap package` ships
+    /// else ~/.cache/bootstrap/compiled; none on FC, where `fcwasm package` ships
     /// the compiled module]
     #[arg(long, env = "BOOTSTRAP_CACHE_DIR", value_name = "DIR|none")]
     pub cache_dir: Option<PathBuf>,
@@ -286,6 +264,12 @@ pub struct CacheArgs {
 }
 
 impl CacheArgs {
+    /// `bootstrap`'s folder of the user's cache (`$XDG_CACHE_HOME/bootstrap`, else
+    /// `~/.cache/bootstrap`), where the developer tools keep their toolchains too.
+    pub fn user_cache_dir(&self) -> Option<PathBuf> {
+        crate::compile_cache::user_cache_dir(self.xdg_cache_home.as_deref(), self.home.as_deref())
+    }
+
     /// The cache these settings name; by default none `on_fc`, else the user's.
     pub(crate) fn compile_cache(&self, on_fc: bool) -> Option<CompileCache> {
         match &self.cache_dir {
@@ -376,7 +360,8 @@ impl CallArgs {
         let tmp_root = sandbox::tmp::TmpRoot::create(&parent)?;
         let quota = sandbox::quota::DiskQuota::new(tmp_root.path(), self.tmp_quota);
         Ok(sandbox::Grants {
-            env: sandbox::guest_env(vars, &self.withhold_env).into(),
+            env: sandbox::guest_env(vars, &[ENV_PREFIX, LEGACY_ENV_PREFIX], &self.withhold_env)
+                .into(),
             code_dir,
             quota: std::sync::Arc::new(quota),
             tmp_root,

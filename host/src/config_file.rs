@@ -17,15 +17,9 @@ use clap::{CommandFactory as _, FromArgMatches as _};
 
 use crate::config::{CONFIG_FILE_NAME, Cli};
 
-/// Settings that are never read from the file: the file's own name and the values
-/// FC sets for the instance.
-const NOT_IN_FILE: [&str; 5] = [
-    "config",
-    "fc-server-port",
-    "fc-custom-listen-port",
-    "fc-func-code-path",
-    "fc-instance-id",
-];
+/// The one flag that is never read from the file: the file's own name. (The values
+/// FC sets for the instance are hidden flags, which are not settings either.)
+const NOT_IN_FILE: [&str; 1] = ["config"];
 
 impl Cli {
     /// Parses this process's command line, with the config file's settings as its
@@ -69,13 +63,38 @@ pub(crate) fn parse(
         });
     let mut command = Cli::command();
     if let Some(file) = &file {
-        for (key, value) in read_settings(file)? {
-            command = with_default(command, file, &key, value)?;
-        }
+        command = config_defaults(file, command)?;
     }
     Ok(command
         .try_get_matches_from(args)
         .and_then(|matches| Cli::from_arg_matches(&matches)))
+}
+
+/// Refuses a config file `bootstrap` would refuse at start: one it cannot read, a
+/// setting it does not know, a value its flag does not take.
+pub fn check_config_file(file: &Path) -> anyhow::Result<()> {
+    let args = vec![OsString::from("bootstrap")];
+    match parse(args, Some(file.to_path_buf()), &[])? {
+        Ok(_) => Ok(()),
+        Err(usage) => bail!("`{}` has a bad setting: {}", file.display(), usage.kind()),
+    }
+}
+
+/// `command` with the settings of the config file `file` as the defaults of its
+/// flags (and its subcommands' flags) of those names: for the developer tool's
+/// commands that take `bootstrap`'s settings. Every key must be one of `bootstrap`'s.
+pub fn config_defaults(file: &Path, mut command: clap::Command) -> anyhow::Result<clap::Command> {
+    let runtime = Cli::command();
+    for (key, value) in read_settings(file)? {
+        if !is_file_setting(&runtime, &key) {
+            bail!(
+                "unknown setting `{key}` in `{}` (its keys are the flag names of `bootstrap --help`)",
+                file.display()
+            );
+        }
+        command = with_default(command, &key, value);
+    }
+    Ok(command)
 }
 
 /// The value given to `flag` on the command line, as `--flag value` or `--flag=value`.
@@ -128,22 +147,9 @@ fn setting_value(value: &toml::Value) -> anyhow::Result<String> {
     })
 }
 
-/// `command` with `value` as the default of the flag `key`, in the server's settings
-/// and in every subcommand that has the flag.
-fn with_default(
-    command: clap::Command,
-    file: &Path,
-    key: &str,
-    value: String,
-) -> anyhow::Result<clap::Command> {
-    let known = !NOT_IN_FILE.contains(&key)
-        && (has_flag(&command, key) || command.get_subcommands().any(|sub| has_flag(sub, key)));
-    if !known {
-        bail!(
-            "unknown setting `{key}` in `{}` (its keys are the flag names of `bootstrap --help`)",
-            file.display()
-        );
-    }
+/// `command` with `value` as the default of the flag `key`, wherever it has the flag
+/// (itself, its subcommands).
+fn with_default(command: clap::Command, key: &str, value: String) -> clap::Command {
     let set = |command: clap::Command| match flag_id(&command, key) {
         Some(id) => command.mut_arg(id, |arg| arg.default_value(value.clone())),
         None => command,
@@ -156,11 +162,16 @@ fn with_default(
     for name in names {
         command = command.mut_subcommand(name, set);
     }
-    Ok(command)
+    command
 }
 
-fn has_flag(command: &clap::Command, key: &str) -> bool {
-    flag_id(command, key).is_some()
+/// Whether `key` may be set in the file: a flag of `bootstrap --help` (hidden ones are
+/// the platform's variables and the cache's `$HOME`, not settings).
+fn is_file_setting(command: &clap::Command, key: &str) -> bool {
+    !NOT_IN_FILE.contains(&key)
+        && command
+            .get_arguments()
+            .any(|arg| arg.get_long() == Some(key) && !arg.is_hide_set())
 }
 
 fn flag_id(command: &clap::Command, key: &str) -> Option<clap::Id> {
@@ -173,7 +184,6 @@ fn flag_id(command: &clap::Command, key: &str) -> Option<clap::Id> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Command;
 
     fn args(list: &[&str]) -> Vec<OsString> {
         list.iter().map(OsString::from).collect()
@@ -204,21 +214,6 @@ mod tests {
         );
         let cli = parsed(&["bootstrap", "--max-instances", "2"], config.path());
         assert_eq!(cli.serve.max_instances, 2);
-    }
-
-    #[test]
-    fn file_settings_reach_the_invoke_command() {
-        let config = file("function-timeout = \"5s\"\n");
-        let cli = parsed(&["bootstrap", "invoke"], config.path());
-        let Some(Command::Invoke(invoke)) = cli.command else {
-            panic!("not invoke");
-        };
-        assert_eq!(
-            invoke.call.function_timeout,
-            Some(crate::policy::TimeLimit::After(
-                std::time::Duration::from_secs(5)
-            ))
-        );
     }
 
     #[test]
@@ -254,8 +249,18 @@ mod tests {
             format!("{err:#}").contains("unknown setting `max-instance`"),
             "{err:#}"
         );
-        let config = file("fc-server-port = \"1\"\n");
-        assert!(parse(args(&["bootstrap"]), Some(config.path().into()), &[]).is_err());
+        for hidden in [
+            "fc-server-port = \"1\"",
+            "xdg-cache-home = \"/x\"",
+            "home-dir = \"/h\"",
+        ] {
+            let config = file(&format!("{hidden}\n"));
+            let err = parse(args(&["bootstrap"]), Some(config.path().into()), &[]).unwrap_err();
+            assert!(
+                format!("{err:#}").contains("unknown setting"),
+                "{hidden}: {err:#}"
+            );
+        }
         let config = file("max-instances = \"many\"\n");
         let usage = parse(args(&["bootstrap"]), Some(config.path().into()), &[]).unwrap();
         assert!(usage.is_err(), "a bad value is clap's error");

@@ -60,6 +60,11 @@ impl WasmEngine {
         })
     }
 
+    /// Whether compiled modules are kept in a cache.
+    pub(crate) fn has_cache(&self) -> bool {
+        self.cache.is_some()
+    }
+
     /// Keeps compiled modules in `cache` (none: compile each time).
     pub(crate) fn with_cache(mut self, cache: Option<CompileCache>) -> Self {
         self.cache = cache;
@@ -67,7 +72,7 @@ impl WasmEngine {
     }
 
     /// Loads and links the component at `path`, and finds out which handler
-    /// interfaces it exports. A precompiled file (`bootstrap compile`) is mapped
+    /// interfaces it exports. A precompiled file (`fcwasm compile`) is mapped
     /// instead of compiling: `path` itself if it is one, or `<stem>.cwasm` beside it
     /// when that is at least as new. One this engine cannot use (another wasmtime
     /// version or configuration) is rejected with the reason, never loaded.
@@ -109,7 +114,7 @@ impl WasmEngine {
             Some(cache) => self.compile_cached(cache, path, &bytes),
             None => {
                 tracing::info!(
-                    "compiling `{}` (no up-to-date `{}`; `bootstrap compile` makes one)",
+                    "compiling `{}` (no up-to-date `{}`; `fcwasm compile` makes one)",
                     path.display(),
                     precompiled.display()
                 );
@@ -175,10 +180,13 @@ impl WasmEngine {
     }
 
     /// The precompiled form of the component at `module`, from where [`WasmEngine::load`]
-    /// would take it (a `.cwasm` beside it, the cache), else compiled now.
+    /// would take it (a `.cwasm` beside it, the cache), else compiled now; an error
+    /// where loading it would fail (another contract version, a missing import).
     pub(crate) fn precompiled_bytes(&self, module: &Path) -> anyhow::Result<Vec<u8>> {
         let component = self.component(module)?;
-        component.serialize().map_err(anyhow::Error::from)
+        let bytes = component.serialize().map_err(anyhow::Error::from)?;
+        self.link(module, component)?;
+        Ok(bytes)
     }
 
     /// Compiles the component at `wasm` into wasmtime's precompiled form at `output`.
@@ -244,9 +252,9 @@ impl WasmEngine {
     }
 }
 
-/// Where `bootstrap compile` puts, and the host looks for, a module's precompiled form:
+/// Where `fcwasm compile` puts, and the host looks for, a module's precompiled form:
 /// `handler.wasm` → `handler.cwasm`.
-pub(crate) fn precompiled_path(module: &Path) -> PathBuf {
+pub fn precompiled_path(module: &Path) -> PathBuf {
     module.with_extension("cwasm")
 }
 

@@ -1,6 +1,10 @@
 //! `bootstrap`: a Function Compute custom runtime that forwards the platform's calls
 //! into a WebAssembly component through the `fc:runtime` WIT contract.
 //!
+//! This crate is the runtime, what an FC instance runs beside untrusted guests, and
+//! nothing else: the developer tool, `fcwasm` (build, compile, invoke, package,
+//! new), is another crate that uses this one, so both run the same code.
+//!
 //! The layers, outside in: the server owns sockets; [`Router::handle`] turns one
 //! request into a call and its outcome into one FC response; the pool runs each call as
 //! one unit (a slot, an instance of one generation, the guest call under its budget,
@@ -14,8 +18,8 @@ mod backtraces;
 mod bindings;
 mod body;
 mod call;
-mod commands;
 mod compile_cache;
+mod compiler;
 mod config;
 mod config_file;
 mod engine;
@@ -46,11 +50,23 @@ use anyhow::Context as _;
 #[cfg(all(target_arch = "x86_64", target_env = "musl"))]
 use musl_mem as _;
 
+/// mimalloc, not the C library's allocator, in every executable built on the host:
+/// musl's (the static build's) is several times slower under concurrent calls, and
+/// glibc's no faster (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub use backtraces::turn_off_library_backtraces;
 pub use body::{BoxError, HostBody, HostResponse};
-pub use commands::{compile::CompileArgs, invoke::InvokeArgs, new::NewArgs, package::PackageArgs};
-pub use config::{CallArgs, Cli, Command, Initializer, ServeArgs};
+pub use compiler::Compiler;
+pub use config::{
+    CONFIG_FILE_NAME, CacheArgs, CallArgs, Cli, DEFAULT_MAX_INSTANCES, DEFAULT_PORT, Initializer,
+    MODULE_FILE_NAME, ServeArgs,
+};
+pub use config_file::{check_config_file, config_defaults};
+pub use engine::precompiled_path;
 pub use error::HostError;
+pub use fc::headers;
 pub use logs::LogSink;
 pub use policy::TimeLimit;
 pub use pool::SwapError;
@@ -164,21 +180,58 @@ pub async fn start(args: &ServeArgs, sink: LogSink) -> anyhow::Result<Server> {
     Ok(Server::new(listener, host.router, reloader, limits))
 }
 
-/// Runs the command line: serve until SIGTERM or SIGINT, or run a command.
+/// Runs the command line: serve until SIGTERM or SIGINT.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     warn_about_legacy_variables();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    match cli.command {
-        None => runtime.block_on(serve(cli.serve)),
-        Some(Command::Build(args)) => commands::build::run(&args),
-        Some(Command::Compile(args)) => commands::compile::run(&args),
-        Some(Command::Invoke(args)) => runtime.block_on(commands::invoke::run(*args)),
-        Some(Command::Package(args)) => commands::package::run(&args),
-        Some(Command::New(args)) => commands::new::run(&args),
+    runtime.block_on(serve(cli.serve))
+}
+
+/// The `bootstrap` executable: parse the command line (with the config file's
+/// settings), start the host's diagnostics on stderr, serve. Errors print as one line.
+pub fn main() -> std::process::ExitCode {
+    turn_off_library_backtraces();
+    start_logging();
+    let outcome = refuse_moved_command(std::env::args_os().nth(1))
+        .and_then(|()| Cli::load())
+        .and_then(run);
+    match outcome {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            // One line: the chain of causes joined by ": ".
+            let message = format!("{error:#}").replace('\n', " ");
+            eprintln!("bootstrap: {message}");
+            std::process::ExitCode::FAILURE
+        }
     }
+}
+
+/// `bootstrap build` and the other developer commands are `fcwasm`'s now: say so
+/// rather than clap's "unexpected argument".
+fn refuse_moved_command(first: Option<std::ffi::OsString>) -> anyhow::Result<()> {
+    match first.as_ref().and_then(|arg| arg.to_str()) {
+        Some(command) if config::MOVED_COMMANDS.contains(&command) => anyhow::bail!(
+            "`bootstrap {command}` is `fcwasm {command}` now: `bootstrap` is the runtime, \
+             `fcwasm` the developer tool (both are installed by `cargo install --locked --path cli`)"
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// The host's own diagnostics: stderr, filtered by `RUST_LOG` (default `info`).
+pub fn start_logging() {
+    use std::io::IsTerminal as _;
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {

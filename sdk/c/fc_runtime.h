@@ -1,6 +1,6 @@
 /*
  * fc_runtime.h: the C SDK of bootstrap, helpers over the `fc:runtime` bindings that
- * `bootstrap build` generates (wit-bindgen's C generator) beside this file.
+ * `fcwasm build` generates (wit-bindgen's C generator) beside this file.
  *
  * A C function defines any of these (the SDK answers the others with an error):
  *

@@ -54,7 +54,7 @@ func call(host *dispatch.Context, run func(*FCContext) error) *dispatch.Error {
 	})
 }
 
-// SetMain is called by the file `bootstrap build` adds to package main: the
+// SetMain is called by the file `fcwasm build` adds to package main: the
 // component runs `main` (which calls Start or ListenAndServe) before its first call.
 func SetMain(main func()) {
 	dispatch.Main = main

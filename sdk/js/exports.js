@@ -1,5 +1,5 @@
 // The component's exports: each platform call reaches the user's functions here.
-// `bootstrap build` writes the entry module that imports the user's modules and
+// `fcwasm build` writes the entry module that imports the user's modules and
 // calls `exportsFor` with the functions FC's handler settings name.
 //
 // A call that the user's function answers synchronously is answered synchronously:

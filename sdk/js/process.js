@@ -2,7 +2,7 @@
 // function's environment variables (read from the host the first time a call uses
 // it), plus `nextTick`, `hrtime` and the fields libraries probe.
 //
-// Modules load when `bootstrap build` builds the component, not on FC: there
+// Modules load when `fcwasm build` builds the component, not on FC: there
 // `process.env` has only `NODE_ENV` ("production", which libraries test as they
 // load), and the first call warns about any other variable read then.
 
@@ -30,7 +30,7 @@ export function startServing() {
   if (readWhileLoading.size > 0) {
     const names = [...readWhileLoading].map((name) => `process.env.${name}`).join(", ");
     console.warn(
-      `${names} was read while the module loaded, which happens when \`bootstrap build\` ` +
+      `${names} was read while the module loaded, which happens when \`fcwasm build\` ` +
         "builds the component, not on FC: it was undefined then. Read environment variables " +
         "in `initialize` or in the handler",
     );

@@ -9,7 +9,7 @@
  *   {"action": "env"}      the environment variable GREETING
  * anything else is echoed back. The PreStop hook logs the number of calls.
  *
- * Build and run:  bootstrap build examples/c/event && bootstrap --module examples/c/event/handler.wasm
+ * Build and run:  fcwasm build examples/c/event && bootstrap --module examples/c/event/handler.wasm
  */
 #define _GNU_SOURCE /* memmem */
 #include <stdlib.h>

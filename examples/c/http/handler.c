@@ -2,7 +2,7 @@
  * An FC HTTP function in C, with bootstrap's C SDK (fc_runtime.h): the seeds' hello,
  * with the request's details.
  *
- * Build and run:  bootstrap build examples/c/http && bootstrap --module examples/c/http/handler.wasm
+ * Build and run:  fcwasm build examples/c/http && bootstrap --module examples/c/http/handler.wasm
  */
 #include "fc_runtime.h"
 

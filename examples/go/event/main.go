@@ -11,7 +11,7 @@
 //
 // anything else is echoed back.
 //
-// Build and run:  bootstrap build examples/go/event && bootstrap --module examples/go/event/handler.wasm
+// Build and run:  fcwasm build examples/go/event && bootstrap --module examples/go/event/handler.wasm
 package main
 
 import (

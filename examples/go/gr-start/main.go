@@ -1,7 +1,7 @@
 // The Go event function of FC's custom-runtime guide, as the guide writes it: FC's Go
 // framework (`gr.Start(handler, initialize)`) runs it as a component on bootstrap.
 //
-// Build and run:  bootstrap build examples/go/gr-start && bootstrap --module examples/go/gr-start/handler.wasm
+// Build and run:  fcwasm build examples/go/gr-start && bootstrap --module examples/go/gr-start/handler.wasm
 package main
 
 import (

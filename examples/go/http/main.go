@@ -2,7 +2,7 @@
 // the server loop: `http.ListenAndServe` becomes `gr.ListenAndServe`, which serves the
 // handler through the component's export instead of a socket.
 //
-// Build and run:  bootstrap build examples/go/http && bootstrap --module examples/go/http/handler.wasm
+// Build and run:  fcwasm build examples/go/http && bootstrap --module examples/go/http/handler.wasm
 package main
 
 import (

@@ -9,7 +9,7 @@
 //   {"action": "env"}      the environment variable GREETING
 // anything else is echoed back.
 //
-// Build and run:  bootstrap build examples/js/event && bootstrap --module examples/js/event/handler.wasm
+// Build and run:  fcwasm build examples/js/event && bootstrap --module examples/js/event/handler.wasm
 
 let calls;
 

@@ -4,7 +4,7 @@
 //   GET  /hello, POST /hello  "Hello FunctionCompute, http GET" / "... http POST"
 //   anything else             the request's details, as in the seed's example
 //
-// Build and run:  bootstrap build examples/js/http && bootstrap --module examples/js/http/handler.wasm
+// Build and run:  fcwasm build examples/js/http && bootstrap --module examples/js/http/handler.wasm
 
 exports.handler = (request, response, context) => {
   if (request.path === "/hello") {

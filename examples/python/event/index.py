@@ -6,7 +6,7 @@ The event is a JSON object whose "action" picks what to show:
   {"action": "fail"}     raises: FC's error response with errorType ValueError
 anything else is echoed back.
 
-Build and run:  bootstrap build examples/python/event && bootstrap --module examples/python/event/handler.wasm
+Build and run:  fcwasm build examples/python/event && bootstrap --module examples/python/event/handler.wasm
 """
 
 import json

@@ -1,66 +1,67 @@
-//! Names of the `x-fc-*` headers the platform sends and reads (fc-protocol.md §3, §4).
+//! Names of the `x-fc-*` headers the platform sends and reads (fc-protocol.md §3, §4),
+//! public for the developer tool, which sends them as the platform would.
 
 /// The prefix of every platform header.
-pub(crate) const PREFIX: &str = "x-fc-";
+pub const PREFIX: &str = "x-fc-";
 
 /// Invocation id, also echoed to the client.
-pub(crate) const REQUEST_ID: &str = "x-fc-request-id";
+pub const REQUEST_ID: &str = "x-fc-request-id";
 /// Which kind of call this is: `/invoke`, `/initialize`, `/http-invoke`, hooks.
-pub(crate) const CONTROL_PATH: &str = "x-fc-control-path";
+pub const CONTROL_PATH: &str = "x-fc-control-path";
 /// Temporary credentials of the service role.
-pub(crate) const ACCESS_KEY_ID: &str = "x-fc-access-key-id";
+pub const ACCESS_KEY_ID: &str = "x-fc-access-key-id";
 /// Temporary credentials of the service role.
-pub(crate) const ACCESS_KEY_SECRET: &str = "x-fc-access-key-secret";
+pub const ACCESS_KEY_SECRET: &str = "x-fc-access-key-secret";
 /// Temporary credentials of the service role.
-pub(crate) const SECURITY_TOKEN: &str = "x-fc-security-token";
+pub const SECURITY_TOKEN: &str = "x-fc-security-token";
 /// Function name.
-pub(crate) const FUNCTION_NAME: &str = "x-fc-function-name";
+pub const FUNCTION_NAME: &str = "x-fc-function-name";
 /// Configured handler string.
-pub(crate) const FUNCTION_HANDLER: &str = "x-fc-function-handler";
+pub const FUNCTION_HANDLER: &str = "x-fc-function-handler";
 /// Memory size in MB.
-pub(crate) const FUNCTION_MEMORY: &str = "x-fc-function-memory";
+pub const FUNCTION_MEMORY: &str = "x-fc-function-memory";
 /// Function timeout in seconds.
-pub(crate) const FUNCTION_TIMEOUT: &str = "x-fc-function-timeout";
+pub const FUNCTION_TIMEOUT: &str = "x-fc-function-timeout";
 /// Configured initializer string.
-pub(crate) const FUNCTION_INITIALIZER: &str = "x-fc-function-initializer";
+pub const FUNCTION_INITIALIZER: &str = "x-fc-function-initializer";
 /// Initializer timeout in seconds.
-pub(crate) const INITIALIZATION_TIMEOUT: &str = "x-fc-initialization-timeout";
+pub const INITIALIZATION_TIMEOUT: &str = "x-fc-initialization-timeout";
 /// Service name (empty on FC 3.0).
-pub(crate) const SERVICE_NAME: &str = "x-fc-service-name";
+pub const SERVICE_NAME: &str = "x-fc-service-name";
 /// Log project of the service.
-pub(crate) const SERVICE_LOG_PROJECT: &str = "x-fc-service-logproject";
+pub const SERVICE_LOG_PROJECT: &str = "x-fc-service-logproject";
 /// Logstore of the service.
-pub(crate) const SERVICE_LOG_STORE: &str = "x-fc-service-logstore";
+pub const SERVICE_LOG_STORE: &str = "x-fc-service-logstore";
 /// Version or alias called.
-pub(crate) const QUALIFIER: &str = "x-fc-qualifier";
+pub const QUALIFIER: &str = "x-fc-qualifier";
 /// Version id.
-pub(crate) const VERSION_ID: &str = "x-fc-version-id";
+pub const VERSION_ID: &str = "x-fc-version-id";
 /// Region.
-pub(crate) const REGION: &str = "x-fc-region";
+pub const REGION: &str = "x-fc-region";
 /// Account id.
-pub(crate) const ACCOUNT_ID: &str = "x-fc-account-id";
+pub const ACCOUNT_ID: &str = "x-fc-account-id";
 /// FC's tracing: the span context.
-pub(crate) const TRACING_SPAN_CONTEXT: &str = "x-fc-tracing-opentracing-span-context";
+pub const TRACING_SPAN_CONTEXT: &str = "x-fc-tracing-opentracing-span-context";
 /// FC's tracing: the span's baggages, base64 of a JSON object.
-pub(crate) const TRACING_SPAN_BAGGAGES: &str = "x-fc-tracing-opentracing-span-baggages";
+pub const TRACING_SPAN_BAGGAGES: &str = "x-fc-tracing-opentracing-span-baggages";
 /// FC's tracing: where to report spans.
-pub(crate) const TRACING_JAEGER_ENDPOINT: &str = "x-fc-tracing-jaeger-endpoint";
+pub const TRACING_JAEGER_ENDPOINT: &str = "x-fc-tracing-jaeger-endpoint";
 /// Retries of an asynchronous invocation.
-pub(crate) const RETRY_COUNT: &str = "x-fc-retry-count";
+pub const RETRY_COUNT: &str = "x-fc-retry-count";
 /// Success (`200`) or failure (`404`) of the call, set on responses.
-pub(crate) const STATUS: &str = "x-fc-status";
+pub const STATUS: &str = "x-fc-status";
 /// Class of a platform error, set on the host's own error responses.
-pub(crate) const ERROR_TYPE: &str = "x-fc-error-type";
+pub const ERROR_TYPE: &str = "x-fc-error-type";
 /// `Sync` or `Async`: asynchronous calls have a lower body limit.
-pub(crate) const INVOCATION_TYPE: &str = "x-fc-invocation-type";
+pub const INVOCATION_TYPE: &str = "x-fc-invocation-type";
 /// `Tail` asks for the call's log in the response (`None`: no log).
-pub(crate) const LOG_TYPE: &str = "x-fc-log-type";
+pub const LOG_TYPE: &str = "x-fc-log-type";
 /// The base64 tail of the call's log, on responses.
-pub(crate) const LOG_RESULT: &str = "x-fc-log-result";
+pub const LOG_RESULT: &str = "x-fc-log-result";
 /// The FC base path (HTTP functions without a custom domain).
-pub(crate) const BASE_PATH: &str = "x-fc-base-path";
+pub const BASE_PATH: &str = "x-fc-base-path";
 /// The caller's IP as the platform saw it.
-pub(crate) const CLIENT_IP: &str = "x-fc-client-ip";
+pub const CLIENT_IP: &str = "x-fc-client-ip";
 
 /// The headers the host looks up or sets on every call, as parsed names: a lookup by
 /// `&str` parses and validates the name each time (several hundred instructions).

@@ -3,7 +3,7 @@
 //! wasmtime or generated bindings; the rest of the host builds on it.
 
 pub(crate) mod context;
-pub(crate) mod headers;
+pub mod headers;
 pub(crate) mod http;
 pub(crate) mod limits;
 pub(crate) mod log_lines;

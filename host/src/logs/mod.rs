@@ -22,7 +22,7 @@ pub enum LogSink {
     /// Write to stdout, through a bounded buffer and a writer thread.
     #[default]
     Stdout,
-    /// Write to stderr (`bootstrap invoke`, whose stdout is the result).
+    /// Write to stderr (`fcwasm invoke`, whose stdout is the result).
     Stderr,
     /// Collect everything in memory (for tests that read the log).
     Capture(Arc<Mutex<Vec<u8>>>),

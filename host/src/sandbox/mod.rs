@@ -25,9 +25,7 @@ use std::sync::Arc;
 
 pub(crate) use self::net::NetPolicy;
 
-/// Prefixes of `bootstrap`'s own environment variables, never shown to guests.
-const OWN_ENV_PREFIXES: [&str; 2] = [crate::config::ENV_PREFIX, crate::config::LEGACY_ENV_PREFIX];
-/// Other variables that configure `bootstrap` itself.
+/// Variables besides the runtime's own prefixes that configure `bootstrap` itself.
 const OWN_ENV: [&str; 1] = ["RUST_LOG"];
 
 /// The grants and shared budgets every instance of a module gets.
@@ -55,16 +53,16 @@ pub(crate) struct Grants {
     pub(crate) instance_id: Arc<str>,
 }
 
-/// The environment a guest sees: `vars` without `bootstrap`'s settings and `withheld`.
+/// The environment a guest sees: `vars` without the runtime's own settings (names
+/// starting with one of `own_prefixes`, and [`OWN_ENV`]) and `withheld`.
 pub(crate) fn guest_env(
     vars: impl IntoIterator<Item = (String, String)>,
+    own_prefixes: &[&str],
     withheld: &[String],
 ) -> Vec<(String, String)> {
     vars.into_iter()
         .filter(|(name, _)| {
-            !OWN_ENV_PREFIXES
-                .iter()
-                .any(|prefix| name.starts_with(prefix))
+            !own_prefixes.iter().any(|prefix| name.starts_with(prefix))
                 && !OWN_ENV.contains(&name.as_str())
                 && !withheld.iter().any(|w| w == name)
                 && !crate::backtraces::set_by_host(name)
@@ -94,6 +92,7 @@ mod tests {
                 ("SECRET", "s"),
                 ("ALIBABA_CLOUD_ACCESS_KEY_ID", "k"),
             ]),
+            &["BOOTSTRAP_", "FC_WASM_"],
             &["SECRET".to_string()],
         );
         assert_eq!(

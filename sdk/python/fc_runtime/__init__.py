@@ -9,7 +9,7 @@ A function is written as on FC's Python runtime::
         ...
 
 An HTTP function is a WSGI application: ``def handler(environ, start_response)``, or a
-framework's app object (``handler = Flask(__name__)``). ``bootstrap build`` bundles this
+framework's app object (``handler = Flask(__name__)``). ``fcwasm build`` bundles this
 package, the project and its requirements into one component.
 """
 

@@ -32,7 +32,7 @@ _entry = _Entry()
 def configure(handler: str, initializer: str, pre_stop: str) -> None:
     """Names the entry points, and imports the handler's module.
 
-    ``bootstrap build`` calls this while it builds the component: the component holds
+    ``fcwasm build`` calls this while it builds the component: the component holds
     the modules imported now (and only those), and their import costs nothing at cold
     start. So the module must import at build time.
     """

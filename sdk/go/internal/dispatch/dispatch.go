@@ -55,7 +55,7 @@ var (
 // server: what follows them, and `main`'s deferred calls, do not run) or returns.
 func start() *Error {
 	if Main == nil {
-		return failure("the component has no main: it was not built by `bootstrap build`")
+		return failure("the component has no main: it was not built by `fcwasm build`")
 	}
 	if err := runMain(); err != nil {
 		return err
