@@ -44,6 +44,11 @@ pub struct BuildArgs {
     #[arg(long = "import", value_name = "MODULE")]
     pub imports: Vec<String>,
 
+    /// JavaScript: let the project's npm dependencies run their install scripts
+    /// (`npm ci` runs them natively, outside the sandbox; off by default).
+    #[arg(long)]
+    pub allow_scripts: bool,
+
     /// Where toolchains are installed. [default: $XDG_CACHE_HOME/bootstrap/tools, else
     /// ~/.cache/bootstrap/tools]
     #[arg(long, env = "BOOTSTRAP_TOOLS_DIR")]

@@ -3,6 +3,12 @@
 
 import { log } from "fc:runtime/log@0.2.0";
 
+import { isServing } from "./node/process.js";
+
+/** The engine's own console: what the modules print while they load (at build time,
+ * when the host's log cannot be called) goes to the build's output through it. */
+const engineConsole = { ...globalThis.console };
+
 /** Bytes as Node shows them: the first 50, in hex. */
 function showBytes(bytes) {
   const shown = Array.from(bytes.subarray(0, 50), (b) => b.toString(16).padStart(2, "0"));
@@ -55,8 +61,13 @@ export function format(...args) {
 }
 
 function writer(level) {
+  const loading = level === "error" || level === "warn" ? "error" : "log";
   return (...args) => {
     try {
+      if (!isServing()) {
+        engineConsole[loading](format(...args));
+        return;
+      }
       log(level, format(...args));
     } catch {
       // A record must never fail the call.

@@ -10,7 +10,10 @@ import { Context } from "./context.js";
 import { asError } from "./errors.js";
 import { requestOf, Response } from "./http.js";
 import { sdkError, unlessIdle } from "./pending.js";
-import { startServing } from "./process.js";
+import { startServing } from "./node/process.js";
+import { fetchAppOf, serveFetch } from "./fetch-app.js";
+import { registeredApp } from "./web-app.js";
+import { callStarted } from "./call-scope.js";
 
 function isPromise(value) {
   return value !== null && typeof value === "object" && typeof value.then === "function";
@@ -140,18 +143,50 @@ async function settleHttp(resp, call) {
 }
 
 /**
+ * The web app the handler's module is, when it exports no handler function: a
+ * server it started (`app.listen`), or a default export with `fetch`. Its HTTP
+ * calls are its requests; an event call reaches it as FC's custom runtimes send
+ * one, `POST /invoke` with the event as the body.
+ */
+function webAppOf(namespace) {
+  const started = registeredApp();
+  if (started) return started;
+  const app = fetchAppOf(namespace);
+  return app && { description: "the module's fetch()", serve: (request, context) => serveFetch(app, request, context) };
+}
+
+/** The `fc:runtime` request an event call becomes for a web app. */
+function invokeRequest(event, clientIp) {
+  const headers = "content-type: application/octet-stream\nhost: localhost\n";
+  return { method: "POST", target: "/invoke", headers: new TextEncoder().encode(headers), body: event, clientIp, basePath: "" };
+}
+
+/** A web app's answer to an event call: its body, or an error when it did not succeed. */
+function eventAnswer(record) {
+  const status = record.status;
+  if (status >= 200 && status < 300) return record.body;
+  const text = new TextDecoder().decode(record.body);
+  throw Object.assign(new Error(text || `the app answered /invoke with status ${status}`), { name: "HttpError", fromSdk: true });
+}
+
+/**
  * The `fc:runtime` exports for the user's functions. `entry` maps each role to
  * `[moduleNamespace, exportName, moduleFile]`; only the handler is required.
  */
 export function exportsFor(entry) {
   const [handlerModule, handlerName, handlerFile] = entry.handler;
   const handler = pick(handlerModule, handlerName);
-  if (handler === undefined) {
-    throw new Error(`${handlerFile} does not export a function \`${handlerName}\` (the --handler)`);
+  const app = handler === undefined ? webAppOf(handlerModule) : undefined;
+  if (handler === undefined && app === undefined) {
+    throw new Error(
+      `${handlerFile} does not export a function \`${handlerName}\` (the --handler), starts no ` +
+        "server (`app.listen`, `http.createServer().listen`) and has no default export with fetch()",
+    );
   }
   const hook = (role) => (entry[role] ? pick(entry[role][0], entry[role][1]) : undefined);
   const runHook = (role, ctx) => {
     startServing();
+    callStarted();
     const fn = hook(role);
     if (fn === undefined) return undefined;
     const context = new Context(ctx);
@@ -165,7 +200,11 @@ export function exportsFor(entry) {
     eventHandler: {
       handle(ctx, event) {
         startServing();
+        callStarted();
         const context = new Context(ctx);
+        if (app) {
+          return guarded(context, () => app.serve(invokeRequest(event, ""), context), eventAnswer);
+        }
         // A view of the event's bytes, not a copy.
         const bytes = new Buffer(event.buffer, event.byteOffset, event.byteLength);
         return guarded(
@@ -178,7 +217,9 @@ export function exportsFor(entry) {
     httpHandler: {
       handle(ctx, request) {
         startServing();
+        callStarted();
         const context = new Context(ctx);
+        if (app) return guarded(context, () => app.serve(request, context), (record) => record);
         return guarded(
           context,
           () => serveHttp(handler, handlerName, request, context),

@@ -1,7 +1,11 @@
-//! JavaScript projects: rolldown bundles the project (CommonJS or ES modules, with
-//! its `node_modules`) and the `fc_runtime` SDK into one ES module, and
-//! componentize-js (StarlingMonkey) turns it into a component of the
-//! `javascript-handler` world. Both are pinned and installed with npm the first time.
+//! JavaScript projects: the project's npm dependencies are installed when they are
+//! missing or older than `package.json`; rolldown bundles the project (CommonJS or ES
+//! modules, with its `node_modules`), the SDK and Node's built-ins (the SDK's
+//! `bundler/` says which comes from where) into one ES module; componentize-js
+//! (StarlingMonkey) turns it into a component of the `javascript-handler` world. The
+//! toolchain is pinned and installed with npm the first time.
+
+mod dependencies;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,13 +16,12 @@ use super::{BuildArgs, assets, steps};
 
 /// The toolchain, every package at an exact version with its integrity hash (`npm
 /// ci` installs exactly this): componentize-js 0.23.0, jco 1.35.0, wizer 10.0.0 (newer
-/// releases do not install everywhere) and rolldown 1.3.3.
+/// releases do not install everywhere), rolldown 1.3.3, regexpu-core, and the
+/// polyfills of Node's built-ins (`sdk/js/bundler/builtins.mjs`).
 const PACKAGE_JSON: &str = include_str!("../../../sdk/js/toolchain/package.json");
 const PACKAGE_LOCK: &str = include_str!("../../../sdk/js/toolchain/package-lock.json");
 /// The world a JavaScript component is built for: `handler` and the environment.
 const WORLD: &str = "javascript-handler";
-/// What the SDK imports from the host, left out of the bundle.
-const HOST_IMPORTS: &[&str] = &["fc:runtime/log@0.2.0", "wasi:cli/environment@0.2.3"];
 /// The extensions a module's file may have, in the order they are looked for.
 const EXTENSIONS: &[&str] = &["js", "mjs", "cjs"];
 
@@ -100,18 +103,20 @@ pub(crate) fn build(
     std::fs::write(&entry, entry_module(&handler, &hooks)?)
         .with_context(|| format!("cannot write `{}`", entry.display()))?;
     let tools = toolchain(args)?;
+    dependencies::install(args)?;
     steps::timed("bundling with rolldown", || {
-        let mut rolldown = node_script(&tools, "rolldown/bin/cli.mjs");
-        // Libraries pick their production code by `process.env.NODE_ENV`, which
-        // bundlers replace (rolldown says "development" unless told).
-        rolldown
-            .arg(&entry)
-            .args(["--format", "esm", "--platform", "browser"])
-            .args(["--transform.define", r#"process.env.NODE_ENV:"production""#]);
-        for import in HOST_IMPORTS {
-            rolldown.args(["--external", import]);
-        }
-        steps::run(rolldown.arg("--file").arg(scratch.join(BUNDLE)))
+        let options = serde_json::json!({
+            "entry": entry,
+            "output": scratch.join(BUNDLE),
+            "toolchain": tools,
+            "sdk": scratch.join("sdk"),
+            "project": std::path::absolute(dir)?,
+        });
+        steps::run(
+            Command::new("node")
+                .arg(scratch.join("sdk/bundler/bundle.mjs"))
+                .arg(options.to_string()),
+        )
     })?;
     let output = std::path::absolute(output)?;
     steps::timed("componentizing with componentize-js", || {
@@ -220,7 +225,7 @@ fn toolchain(args: &BuildArgs) -> anyhow::Result<PathBuf> {
     let dir = super::tools_dir(args)?.join(name);
     steps::install_once(
         &dir,
-        "componentize-js 0.23.0 and rolldown 1.3.3 (npm ci)",
+        "the JavaScript toolchain: componentize-js 0.23.0, rolldown 1.3.3, Node.js polyfills (npm ci)",
         || {
             assets::write_more(
                 &dir,

@@ -239,13 +239,43 @@ fn the_environment_read_while_the_module_loads_is_warned_about_at_the_first_call
     );
 }
 
+/// The JavaScript toolchain `fcwasm build` installed (building the examples installs
+/// it): its folder is named by its lock file's digest.
+pub(crate) fn toolchain_dir() -> PathBuf {
+    use sha2::Digest as _;
+    built();
+    let lock = include_bytes!("../../../sdk/js/toolchain/package-lock.json");
+    let digest: String = sha2::Sha256::digest(lock)[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(&std::env::var_os("HOME").unwrap()).join(".cache"));
+    cache
+        .join("bootstrap/tools")
+        .join(format!("componentize-js-0.23.0-{digest}"))
+}
+
 #[test]
 fn the_sdks_unit_tests_pass_in_nodejs() {
-    // The SDK's pure modules (Buffer, the HTTP shapes) against Node.js's own Buffer.
-    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk/js/test/sdk.test.mjs");
+    // The SDK's modules against Node.js's own (Buffer, http, crypto, net, url, …),
+    // resolved as the bundle resolves them: the polyfills from the toolchain.
+    let sdk = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk/js");
+    let tests: Vec<PathBuf> = std::fs::read_dir(sdk.join("test"))
+        .unwrap()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.to_string_lossy().ends_with(".test.mjs"))
+        .collect();
+    assert!(tests.len() >= 3, "{tests:?}");
     let output = std::process::Command::new("node")
+        .arg("--import")
+        .arg(sdk.join("test/loader.mjs"))
         .arg("--test")
-        .arg(&tests)
+        .args(&tests)
+        .env("BOOTSTRAP_JS_TOOLCHAIN", toolchain_dir())
         .output()
         .expect("node runs");
     assert!(

@@ -15,6 +15,8 @@ mod javascript;
 mod lifecycle;
 mod limits;
 mod logs;
+mod node_apps;
+mod node_builtins;
 mod pool;
 mod projects;
 mod python;

@@ -21,7 +21,7 @@ pub(crate) fn cache_dir(language: &str) -> PathBuf {
 }
 
 /// `fcwasm build DIR -o OUTPUT` with `args`, into `language`'s cache.
-fn bootstrap_build(language: &str, dir: &Path, output: &Path, args: &[&str]) -> Output {
+pub(crate) fn bootstrap_build(language: &str, dir: &Path, output: &Path, args: &[&str]) -> Output {
     Command::new(FCWASM)
         .arg("build")
         .arg(dir)
@@ -47,6 +47,47 @@ pub(crate) fn build_example(language: &str, example: &str) -> PathBuf {
         String::from_utf8_lossy(&built.stderr)
     );
     output
+}
+
+/// Builds a copy of `examples/<language>/<example>` made in a folder of its own (as
+/// a user who cloned it would: its tracked files, no `node_modules`, no earlier build),
+/// so the build installs what it needs there; panics with the build's output if it
+/// fails. Returns the module, written in that folder (its code directory).
+pub(crate) fn build_fresh_copy_of_example(language: &str, example: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let source = root.join("examples").join(language).join(example);
+    let dir = project_dir(language, example);
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_tracked(&source, &dir);
+    let output = dir.join("handler.wasm");
+    let built = bootstrap_build(language, &dir, &output, &[]);
+    assert!(
+        built.status.success(),
+        "fcwasm build {} failed:\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&built.stderr)
+    );
+    output
+}
+
+/// Copies the files of `from` that a clone would have (not what a build or npm
+/// left there) into `to`.
+fn copy_tracked(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if ["node_modules", ".bootstrap-build", "__pycache__"].contains(&name.as_ref())
+            || name.starts_with("handler.")
+        {
+            continue;
+        }
+        if entry.path().is_dir() {
+            copy_tracked(&entry.path(), &to.join(&*name));
+        } else {
+            std::fs::copy(entry.path(), to.join(&*name)).unwrap();
+        }
+    }
 }
 
 /// The folder of the test project `name` in `language`.
