@@ -354,7 +354,7 @@ impl CallArgs {
             .code_dir
             .clone()
             .or_else(|| self.fc_code_path.clone())
-            .or_else(|| module.parent().map(Path::to_path_buf))
+            .or_else(|| module_dir(module))
             .filter(|dir| dir.is_dir());
         let parent = self.tmp_dir.clone().unwrap_or_else(std::env::temp_dir);
         let tmp_root = sandbox::tmp::TmpRoot::create(&parent)?;
@@ -498,6 +498,16 @@ pub(crate) fn locate_module(
             looked.join(", ")
         }
     )
+}
+
+/// The folder of `module`: `.` for a bare file name (`--module handler.wasm`).
+fn module_dir(module: &Path) -> Option<PathBuf> {
+    let parent = module.parent()?;
+    Some(if parent.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        parent.to_path_buf()
+    })
 }
 
 /// Names of leftover `FC_WASM_*` variables (which FC does not let a user set, and this
@@ -651,6 +661,19 @@ mod tests {
             err.to_string().contains("`/nonexistent/a/handler.wasm`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_code_directory_of_a_bare_module_name_is_the_working_directory() {
+        assert_eq!(
+            module_dir(Path::new("handler.wasm")),
+            Some(PathBuf::from("."))
+        );
+        assert_eq!(
+            module_dir(Path::new("a/handler.wasm")),
+            Some(PathBuf::from("a"))
+        );
+        assert_eq!(module_dir(Path::new("/h.wasm")), Some(PathBuf::from("/")));
     }
 
     #[test]
