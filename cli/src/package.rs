@@ -17,6 +17,8 @@ use host::{CONFIG_FILE_NAME, CacheArgs, Compiler, MODULE_FILE_NAME};
 
 use crate::linkage::{Linkage, linkage};
 
+mod include;
+
 /// Arguments of `fcwasm package`.
 #[derive(Clone, Debug, Args)]
 pub struct PackageArgs {
@@ -43,6 +45,12 @@ pub struct PackageArgs {
     #[arg(long, value_name = "FILE")]
     pub with_config: Option<PathBuf>,
 
+    /// A file or folder the function reads at run time (templates, static files,
+    /// data), relative to the module's folder, packed at the same place (the module's
+    /// folder is `/code` at run time). Repeatable. Links are refused.
+    #[arg(long = "include", value_name = "PATH")]
+    pub include: Vec<PathBuf>,
+
     /// Package a dynamically linked `bootstrap` all the same (it runs only on a runtime
     /// with the glibc it was built against).
     #[arg(long)]
@@ -67,6 +75,11 @@ pub(crate) fn run(args: &PackageArgs) -> anyhow::Result<()> {
     if args.no_precompile {
         compiler.check(&args.module)?;
     }
+    let module_dir = args
+        .module
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty());
+    let included = include::included_files(module_dir.unwrap_or(Path::new(".")), &args.include)?;
     let mut entries = vec![
         Entry::file("bootstrap", executable, 0o755),
         Entry::file(MODULE_FILE_NAME, read(&args.module)?, 0o644),
@@ -81,6 +94,9 @@ pub(crate) fn run(args: &PackageArgs) -> anyhow::Result<()> {
             compiler.precompiled_bytes(&args.module)?,
             0o644,
         ));
+    }
+    for (name, file) in included {
+        entries.push(Entry::file(name, read(&file)?, 0o644));
     }
     write_zip(&args.output, &entries)?;
     eprintln!("wrote `{}`", args.output.display());
@@ -125,14 +141,18 @@ fn check_runs_on_fc(path: &Path, bytes: &[u8], allow_dynamic: bool) -> anyhow::R
 
 /// One file of the zip.
 struct Entry {
-    name: &'static str,
+    name: String,
     bytes: Vec<u8>,
     mode: u32,
 }
 
 impl Entry {
-    fn file(name: &'static str, bytes: Vec<u8>, mode: u32) -> Self {
-        Entry { name, bytes, mode }
+    fn file(name: impl Into<String>, bytes: Vec<u8>, mode: u32) -> Self {
+        Entry {
+            name: name.into(),
+            bytes,
+            mode,
+        }
     }
 }
 
@@ -181,7 +201,7 @@ fn write_zip(output: &Path, entries: &[Entry]) -> anyhow::Result<()> {
             .compression_method(zip::CompressionMethod::Deflated)
             .unix_permissions(entry.mode)
             .last_modified_time(stamp);
-        zip.start_file(entry.name, options)?;
+        zip.start_file(entry.name.as_str(), options)?;
         zip.write_all(&entry.bytes)?;
     }
     zip.finish()?;

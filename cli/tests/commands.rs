@@ -497,3 +497,37 @@ fn the_runtime_names_the_tool_for_the_commands_it_no_longer_has() {
         );
     }
 }
+
+#[test]
+fn package_includes_the_files_the_function_reads_and_refuses_links() {
+    let dir = scratch_dir("package-include");
+    let module = module_in(&dir, guests::ECHO);
+    std::fs::create_dir_all(dir.join("views")).unwrap();
+    std::fs::write(dir.join("views/index.html"), "<h1>hi</h1>").unwrap();
+    let zip_path = dir.join("code.zip");
+    let zip = zip_path.display().to_string();
+    let args = [
+        "package",
+        "--module",
+        &module,
+        "--no-precompile",
+        "-o",
+        &zip,
+        "--include",
+        "views",
+    ];
+    let (ok, _, stderr) = fcwasm(&args, b"");
+    assert!(ok, "{stderr}");
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    let mut page = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("views/index.html").unwrap(), &mut page)
+        .unwrap();
+    assert_eq!(page, "<h1>hi</h1>");
+
+    std::os::unix::fs::symlink("/etc/passwd", dir.join("views/passwd")).unwrap();
+    std::fs::remove_file(&zip_path).unwrap();
+    let (ok, _, stderr) = fcwasm(&args, b"");
+    assert!(!ok, "a link was packed");
+    assert!(stderr.contains("is a symbolic link"), "{stderr}");
+    assert!(!zip_path.exists());
+}
