@@ -1,20 +1,25 @@
-//! Host bindings generated from `wit/` (the `handler` world of `fc:runtime@0.2.0`),
+//! Host bindings generated from `wit/` (the `runtime` world of `fc:runtime@0.2.0`: the
+//! `handler` world and the host services some languages import),
 //! private to the crate, and the conversions between them and the protocol's own types:
 //! the one place the protocol meets the generated code.
 
 mod generated {
     wasmtime::component::bindgen!({
-        world: "handler",
+        world: "runtime",
         path: "../wit",
         imports: { default: trappable },
         exports: { default: async },
-        with: { "fc:runtime/context.context": crate::guest_context::CallContext },
+        with: {
+            "fc:runtime/context.context": crate::guest_context::CallContext,
+            "fc:runtime/digest.hasher": crate::digest::Hasher,
+        },
     });
 }
 
-pub(crate) use generated::Handler;
+pub(crate) use generated::Runtime as Handler;
 pub(crate) use generated::exports::fc::runtime::{event_handler, http_handler, lifecycle};
 pub(crate) use generated::fc::runtime::context::{self as context, Credentials, Fields, Tracing};
+pub(crate) use generated::fc::runtime::digest;
 pub(crate) use generated::fc::runtime::log::{self, Level};
 pub(crate) use generated::fc::runtime::types::{self, Error as GuestError};
 pub(crate) use wasmtime_wasi_http::p2::bindings::exports::wasi::http::incoming_handler;

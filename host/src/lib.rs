@@ -22,6 +22,7 @@ mod compile_cache;
 mod compiler;
 mod config;
 mod config_file;
+mod digest;
 mod engine;
 mod error;
 mod fc;

@@ -1,7 +1,7 @@
 // `buffer`: the `buffer` package (feross/buffer, Node's Buffer for other engines),
-// with its UTF-8 paths handed to the engine's own TextEncoder and TextDecoder (the
-// package's JavaScript loops are many times slower in an interpreter, and request
-// and response bodies go through them), and what Node does that its last release
+// with its UTF-8, Latin-1 and base64 paths handed to the engine's own TextEncoder,
+// TextDecoder, `String.fromCharCode` and `btoa` (the package's JavaScript loops are
+// many times slower in an interpreter, and bodies and digests go through them), and what Node does that its last release
 // does not: the `base64url` encoding, base64 text whose last group is a single
 // character (no whole byte: Node drops it), hex text read up to its first bad pair.
 
@@ -25,6 +25,32 @@ function standardBase64(text) {
   if (standard.length % 4 === 1) standard = standard.slice(0, -1);
   return standard;
 }
+
+/** Bytes as Latin-1 text, through the engine's own conversion. */
+function latin1(bytes) {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  }
+  return text;
+}
+
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
+/** The decoders the engine does faster than the package's loops, by encoding name. */
+const FAST_DECODERS = {
+  utf8: (bytes) => decoder.decode(bytes),
+  "utf-8": (bytes) => decoder.decode(bytes),
+  latin1,
+  binary: latin1,
+  base64: (bytes) => btoa(latin1(bytes)),
+  base64url: (bytes) => btoa(latin1(bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""),
+  hex(bytes) {
+    let text = "";
+    for (let i = 0; i < bytes.length; i++) text += HEX[bytes[i]];
+    return text;
+  },
+};
 
 /** `string`'s UTF-8 bytes as a Buffer. */
 function fromUtf8(string) {
@@ -54,14 +80,12 @@ if (!Buffer.prototype.fcFast) {
   };
   const toString = Buffer.prototype.toString;
   Buffer.prototype.toString = function toStringFast(encoding, start, end) {
-    if (typeof encoding === "string" && encoding.toLowerCase() === "base64url") {
-      const text = toString.call(this, "base64", start, end);
-      return text.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-    }
-    if (!isUtf8Name(encoding)) return toString.apply(this, arguments);
     const from = start === undefined || start < 0 ? 0 : Math.min(start >>> 0, this.length);
     const to = end === undefined || end > this.length ? this.length : Math.max(end >>> 0, from);
-    return decoder.decode(this.subarray(from, to));
+    const name = encoding === undefined ? "utf8" : String(encoding).toLowerCase();
+    const fast = FAST_DECODERS[name];
+    if (fast === undefined) return toString.apply(this, arguments);
+    return fast(this.subarray(from, to));
   };
   Object.defineProperty(Buffer.prototype, "fcFast", { value: true });
 }

@@ -1,11 +1,14 @@
-// `crypto`: Node's synchronous hashes and HMACs (md5, sha1, sha224/256/384/512,
-// sha512/256, sha3-*, ripemd160) computed by @noble/hashes (audited, kept), PBKDF2,
+// `crypto`: Node's synchronous hashes and HMACs: md5, sha1 and sha224/256/384/512
+// computed by the host natively (`fc:runtime/digest`: in the interpreter an SHA-1 of
+// a few bytes took 210 µs, and Express hashes every answer for its ETag), the rest
+// (sha512/256, sha3-*, ripemd160) by @noble/hashes (audited, kept); PBKDF2,
 // scrypt and HKDF from the same package; random bytes, UUIDs and `webcrypto` from
 // the engine; secret `KeyObject`s, enough for libraries (jsonwebtoken's HS256)
 // that wrap their keys in one. Ciphers, signatures and key pairs are not here:
 // they fail naming `crypto.subtle`, which has them.
 
 import { Buffer } from "buffer";
+import { Hasher, digest as hostDigest } from "fc:runtime/digest@0.2.0";
 import { md5, ripemd160, sha1 } from "@noble/hashes/legacy.js";
 import { sha224, sha256, sha384, sha512, sha512_256 } from "@noble/hashes/sha2.js";
 import { sha3_224, sha3_256, sha3_384, sha3_512 } from "@noble/hashes/sha3.js";
@@ -34,12 +37,78 @@ function nodeError(Type, code, message) {
   return Object.assign(new Type(message), { code });
 }
 
-/** The hash function an algorithm name (`sha256`, `SHA-256`, `RSA-SHA256`) names. */
-function algorithm(name) {
+/** The canonical name of an algorithm name (`sha256`, `SHA-256`, `RSA-SHA256`). */
+function canonical(name) {
   const key = String(name).toLowerCase().replace(/^rsa-/, "");
-  const found = ALGORITHMS[key] ?? ALGORITHMS[key.replace(/^sha-/, "sha")];
+  return Object.hasOwn(ALGORITHMS, key) ? key : key.replace(/^sha-/, "sha");
+}
+
+/** The hash function of @noble/hashes an algorithm name names. */
+function algorithm(name) {
+  const found = ALGORITHMS[canonical(name)];
   if (!found) throw nodeError(Error, "ERR_OSSL_EVP_UNSUPPORTED", `Digest method not supported: ${name}`);
   return found;
+}
+
+/** The algorithms the host computes. */
+const NATIVE = new Set(["md5", "sha1", "sha224", "sha256", "sha384", "sha512"]);
+
+/** Data held before it goes to the host in one call; past it, to a host hasher. */
+const HELD_AT_MOST = 1 << 20;
+
+/**
+ * A hash computed by the host, with @noble/hashes' state interface (update, digest,
+ * clone). A crossing into the host costs more than hashing a short text, so the data
+ * is held until the digest and hashed in one call; a large stream goes to a host
+ * hasher as it comes.
+ */
+class NativeState {
+  #algorithm;
+  #key;
+  #held = [];
+  #size = 0;
+  #hasher;
+
+  constructor(algorithm, key) {
+    this.#algorithm = algorithm;
+    this.#key = key;
+  }
+
+  update(bytes, owned) {
+    if (this.#hasher) return this.#hasher.update(bytes);
+    // Node takes the data at the call: a Buffer changed afterwards does not count.
+    this.#held.push(owned ? bytes : bytes.slice());
+    this.#size += bytes.length;
+    if (this.#size >= HELD_AT_MOST) {
+      this.#hasher = new Hasher(this.#algorithm, this.#key);
+      for (const chunk of this.#held.splice(0)) this.#hasher.update(chunk);
+    }
+  }
+
+  digest() {
+    if (!this.#hasher) {
+      const data = this.#held.length === 1 ? this.#held[0] : Buffer.concat(this.#held);
+      return hostDigest(this.#algorithm, this.#key, data);
+    }
+    const bytes = this.#hasher.finish();
+    this.#hasher[Symbol.dispose]?.();
+    return bytes;
+  }
+
+  clone() {
+    const copy = new NativeState(this.#algorithm, this.#key);
+    copy.#held = [...this.#held];
+    copy.#size = this.#size;
+    copy.#hasher = this.#hasher?.clone();
+    return copy;
+  }
+}
+
+/** A hash (or with `key`, an HMAC) in progress: the host's when it has the algorithm. */
+function state(name, key) {
+  const known = canonical(name);
+  if (NATIVE.has(known)) return new NativeState(known, key);
+  return key === undefined ? algorithm(name).create() : hmac.create(algorithm(name), key);
 }
 
 /** Data as bytes: strings in `encoding` (UTF-8 by default), views, KeyObjects. */
@@ -72,7 +141,7 @@ class Digest {
 
   update(data, inputEncoding) {
     if (this.#done) throw nodeError(Error, "ERR_CRYPTO_HASH_FINALIZED", "Digest already called");
-    this.#state.update(bytesOf(data, inputEncoding));
+    this.#state.update(bytesOf(data, inputEncoding), typeof data === "string");
     return this;
   }
 
@@ -92,16 +161,16 @@ export class Hash extends Digest {}
 export class Hmac extends Digest {}
 
 export function createHash(name) {
-  return new Hash(algorithm(name).create());
+  return new Hash(state(name));
 }
 
 export function createHmac(name, key, options) {
-  return new Hmac(hmac.create(algorithm(name), bytesOf(key, options?.encoding)));
+  return new Hmac(state(name, bytesOf(key, options?.encoding)));
 }
 
 /** `crypto.hash(algorithm, data, [outputEncoding])` (Node 21.7): hex by default. */
 export function hash(name, data, encoding = "hex") {
-  return output(algorithm(name)(bytesOf(data)), encoding);
+  return createHash(name).update(data).digest(encoding);
 }
 
 export function getHashes() {

@@ -118,8 +118,11 @@ export function latin1(bytes) {
   return text;
 }
 
-/** Latin-1 text as bytes. */
+const asciiEncoder = new TextEncoder();
+
+/** Latin-1 text as bytes (ASCII, the usual case, through the engine's encoder). */
 export function latin1Bytes(text) {
+  if (!/[^\x00-\x7f]/.test(text)) return asciiEncoder.encode(text);
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i) & 0xff;
   return bytes;

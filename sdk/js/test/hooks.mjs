@@ -1,5 +1,6 @@
 // Module resolution for the SDK's unit tests, as the bundle resolves: inside the SDK
-// (not in the `*.test.mjs` files themselves, which compare with Node's own), Node's
+// (not in the `*.test.mjs` files themselves, which compare with Node's own, nor in
+// the stubs, which play the host with Node's modules), Node's
 // built-ins come from the polyfills of the toolchain (`BOOTSTRAP_JS_TOOLCHAIN`) or
 // the SDK's `node/` folder, and the host's interfaces from the stubs beside this
 // file.
@@ -21,6 +22,7 @@ function fromToolchain(spec) {
 
 const STUBS = {
   "fc:runtime/log@0.2.0": "log.mjs",
+  "fc:runtime/digest@0.2.0": "digest.mjs",
   "wasi:cli/environment@0.2.3": "environment.mjs",
   "wasi:filesystem/preopens@0.2.12": "preopens.mjs",
 };
@@ -30,7 +32,8 @@ export async function resolve(specifier, context, next) {
     return { url: new URL(`stubs/${STUBS[specifier]}`, import.meta.url).href, shortCircuit: true };
   }
   const parent = context.parentURL?.startsWith("file:") ? fileURLToPath(context.parentURL) : "";
-  const inSdk = parent.startsWith(sdk + path.sep) && !parent.endsWith(".test.mjs");
+  const stubs = path.join(sdk, "test", "stubs") + path.sep;
+  const inSdk = parent.startsWith(sdk + path.sep) && !parent.endsWith(".test.mjs") && !parent.startsWith(stubs);
   if (!inSdk) return next(specifier, context);
   const name = builtinName(specifier);
   if (name !== undefined) {
