@@ -9,7 +9,7 @@ use clap::Args;
 
 use host::{CacheArgs, Compiler, MODULE_FILE_NAME, precompiled_path};
 
-use crate::languages::{c, golang, javascript, python, steps};
+use crate::languages::{c, golang, javascript, python, steps, tree};
 
 /// Arguments of `fcwasm build`.
 #[derive(Clone, Debug, Args)]
@@ -155,6 +155,13 @@ fn detect(dir: &Path, handler: &str) -> anyhow::Result<Language> {
 fn install(args: &BuildArgs, partial: &Path, output: &Path) -> anyhow::Result<()> {
     let compiler = Compiler::new(&args.cache)?;
     steps::timed("compiling the component", || compiler.check(partial))?;
+    // The folders the new component imports from are in place before it is.
+    let files = host::module_files_path(output);
+    match host::module_files_path(partial) {
+        built if built.is_dir() => tree::replace(&built, &files),
+        _ => tree::remove(&files),
+    }
+    .with_context(|| format!("cannot write `{}`", files.display()))?;
     move_into_place(partial, output)
         .with_context(|| format!("cannot move the component to `{}`", output.display()))?;
     if !compiler.has_cache() {

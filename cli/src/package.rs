@@ -95,7 +95,8 @@ pub(crate) fn run(args: &PackageArgs) -> anyhow::Result<()> {
             0o644,
         ));
     }
-    for (name, file) in included {
+    let module_files = include::module_files(&host::module_files_path(&args.module))?;
+    for (name, file) in module_files.into_iter().chain(included) {
         entries.push(Entry::file(name, read(&file)?, 0o644));
     }
     write_zip(&args.output, &entries)?;

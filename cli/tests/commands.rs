@@ -531,3 +531,57 @@ fn package_includes_the_files_the_function_reads_and_refuses_links() {
     assert!(stderr.contains("is a symbolic link"), "{stderr}");
     assert!(!zip_path.exists());
 }
+
+#[test]
+fn package_ships_the_folders_beside_the_module_and_refuses_links_in_them() {
+    let dir = scratch_dir("package-module-files");
+    let built = dir.join("out");
+    std::fs::create_dir_all(built.join("fn.files/python/encodings")).unwrap();
+    let module = built.join("fn.wasm");
+    std::fs::copy(guests::ECHO, &module).unwrap();
+    std::fs::write(built.join("fn.files/python/encodings/gbk.py"), "# gbk").unwrap();
+    let zip_path = dir.join("code.zip");
+    let (module, zip) = (module.display().to_string(), zip_path.display().to_string());
+    let args = [
+        "package",
+        "--module",
+        &module,
+        "--no-precompile",
+        "-o",
+        &zip,
+    ];
+    let (ok, _, stderr) = fcwasm(&args, b"");
+    assert!(ok, "{stderr}");
+    let archive = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    let mut names: Vec<String> = archive
+        .file_names()
+        .map(|name| name.unwrap().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "bootstrap",
+            "handler.files/python/encodings/gbk.py",
+            "handler.wasm"
+        ]
+    );
+
+    std::os::unix::fs::symlink("/etc/passwd", built.join("fn.files/python/passwd")).unwrap();
+    std::fs::remove_file(&zip_path).unwrap();
+    let (ok, _, stderr) = fcwasm(&args, b"");
+    assert!(!ok, "a link was packed");
+    assert!(stderr.contains("is a symbolic link"), "{stderr}");
+    // --include cannot write into the folders the package ships itself.
+    std::fs::remove_file(built.join("fn.files/python/passwd")).unwrap();
+    std::fs::create_dir_all(built.join("handler.files")).unwrap();
+    std::fs::write(built.join("handler.files/x"), "").unwrap();
+    let mut include = args.to_vec();
+    include.extend(["--include", "handler.files"]);
+    let (ok, _, stderr) = fcwasm(&include, b"");
+    assert!(!ok);
+    assert!(
+        stderr.contains("which `fcwasm package` writes itself"),
+        "{stderr}"
+    );
+}

@@ -356,6 +356,10 @@ impl CallArgs {
             .or_else(|| self.fc_code_path.clone())
             .or_else(|| module_dir(module))
             .filter(|dir| dir.is_dir());
+        let module_files = sandbox::files::module_files_path(module);
+        sandbox::files::mounts(&module_files, &mut |path, reason| {
+            tracing::warn!("not mounting `{}`: {reason}", path.display())
+        });
         let parent = self.tmp_dir.clone().unwrap_or_else(std::env::temp_dir);
         let tmp_root = sandbox::tmp::TmpRoot::create(&parent)?;
         let quota = sandbox::quota::DiskQuota::new(tmp_root.path(), self.tmp_quota);
@@ -363,6 +367,7 @@ impl CallArgs {
             env: sandbox::guest_env(vars, &[ENV_PREFIX, LEGACY_ENV_PREFIX], &self.withhold_env)
                 .into(),
             code_dir,
+            module_files,
             quota: std::sync::Arc::new(quota),
             tmp_root,
             fds: sandbox::fds::FdPool::new(fds),

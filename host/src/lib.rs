@@ -74,6 +74,7 @@ pub use pool::SwapError;
 pub use reload::{ReloadError, Reloader};
 pub use reply::PeerAddr;
 pub use router::Router;
+pub use sandbox::files::module_files_path;
 pub use server::Server;
 
 /// A module loaded and ready to serve: the engine, the pool of its instances, and the

@@ -9,6 +9,7 @@ pub(crate) mod golang;
 pub(crate) mod javascript;
 pub(crate) mod python;
 pub(crate) mod steps;
+pub(crate) mod tree;
 
 use std::path::{Path, PathBuf};
 

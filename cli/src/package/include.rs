@@ -17,6 +17,33 @@ const RESERVED: [&str; 4] = [
     "bootstrap.toml",
 ];
 
+/// The folders the module imports from at run time, which `package` ships itself.
+const MODULE_FILES: &str = "handler.files";
+
+/// The files of `folder` (the module's `handler.files`, under whatever name it has
+/// beside the module), named as the packaged module's: `handler.files/...`, sorted;
+/// nothing if there is no such folder. Links are refused, as for `--include`.
+pub(super) fn module_files(folder: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
+    if std::fs::symlink_metadata(folder).is_err() {
+        return Ok(Vec::new());
+    }
+    let (Some(base), Some(name)) = (folder.parent(), folder.file_name()) else {
+        return Ok(Vec::new());
+    };
+    let mut files = Vec::new();
+    collect(base, Path::new(name), &mut files)?;
+    let prefix = Path::new(name);
+    let renamed = files.into_iter().map(|(zip_name, path)| {
+        let inside = Path::new(&zip_name)
+            .strip_prefix(prefix)
+            .unwrap_or(Path::new(""));
+        (format!("{MODULE_FILES}/{}", inside.display()), path)
+    });
+    let mut files: Vec<_> = renamed.collect();
+    files.sort();
+    Ok(files)
+}
+
 /// The files under each of `paths` (files or folders, relative to `base`), as
 /// (name in the zip, file on disk), sorted.
 pub(super) fn included_files(
@@ -30,10 +57,9 @@ pub(super) fn included_files(
     }
     files.sort();
     files.dedup();
-    if let Some((name, _)) = files
-        .iter()
-        .find(|(name, _)| RESERVED.contains(&name.as_str()))
-    {
+    if let Some((name, _)) = files.iter().find(|(name, _)| {
+        RESERVED.contains(&name.as_str()) || name.starts_with(&format!("{MODULE_FILES}/"))
+    }) {
         bail!("--include would pack `{name}`, which `fcwasm package` writes itself");
     }
     Ok(files)

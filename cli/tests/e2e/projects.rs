@@ -36,10 +36,15 @@ pub(crate) fn bootstrap_build(language: &str, dir: &Path, output: &Path, args: &
 
 /// Builds `examples/<language>/<example>`; panics with the build's output if it fails.
 pub(crate) fn build_example(language: &str, example: &str) -> PathBuf {
+    build_example_with(language, example, &[])
+}
+
+/// [`build_example`] with extra build arguments.
+pub(crate) fn build_example_with(language: &str, example: &str, args: &[&str]) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let dir = root.join("examples").join(language).join(example);
     let output = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{language}-{example}.wasm"));
-    let built = bootstrap_build(language, &dir, &output, &[]);
+    let built = bootstrap_build(language, &dir, &output, args);
     assert!(
         built.status.success(),
         "fcwasm build {} failed:\n{}",
@@ -103,9 +108,21 @@ pub(crate) fn build_source(
     source: &str,
     args: &[&str],
 ) -> (Output, PathBuf) {
+    build_sources(language, name, &[(file, source)], args)
+}
+
+/// Builds a project of the files `(name, text)` of `files`, with extra build arguments.
+pub(crate) fn build_sources(
+    language: &str,
+    name: &str,
+    files: &[(&str, &str)],
+    args: &[&str],
+) -> (Output, PathBuf) {
     let dir = project_dir(language, name);
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(file), source).unwrap();
+    for (file, text) in files {
+        std::fs::write(dir.join(file), text).unwrap();
+    }
     let output = dir.join("handler.wasm");
     (bootstrap_build(language, &dir, &output, args), output)
 }

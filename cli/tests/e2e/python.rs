@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use bytes::Bytes;
 use http_body_util::Full;
 
-use crate::projects::{self, action, build_example};
+use crate::projects::{self, action, build_example, build_example_with, build_sources};
 use crate::support::{InProcess, json, text};
 
 const PYTHON: &str = "python";
@@ -18,6 +18,7 @@ const PYTHON: &str = "python";
 struct Built {
     event: PathBuf,
     flask: PathBuf,
+    django: PathBuf,
 }
 
 fn built() -> &'static Built {
@@ -25,6 +26,7 @@ fn built() -> &'static Built {
     BUILT.get_or_init(|| Built {
         event: build_example(PYTHON, "event"),
         flask: build_example(PYTHON, "flask"),
+        django: build_example_with(PYTHON, "django", &["--handler", "app.application"]),
     })
 }
 
@@ -53,7 +55,11 @@ async fn an_exception_is_fc_error_with_its_class_and_traceback() {
     assert_eq!(body["errorMessage"], "the event asked to fail");
     let trace = body["stackTrace"][0].as_str().unwrap();
     assert!(trace.starts_with(r#"File "index.py", line "#), "{trace}");
-    assert!(trace.ends_with("in handler"), "{trace}");
+    // The source beside the component (handler.files) gives the line's text.
+    assert!(
+        trace.ends_with(r#"in handler: raise ValueError("the event asked to fail")"#),
+        "{trace}"
+    );
 }
 
 #[tokio::test]
@@ -133,4 +139,134 @@ fn a_module_that_reads_the_environment_at_import_fails_the_build_and_says_why() 
         stderr.contains("Code at module level runs when the component is built"),
         "{stderr}"
     );
+}
+
+/// Builds the project of `files`, and fails the test with the build's output if
+/// the build fails.
+fn build_ok(name: &str, files: &[(&str, &str)], args: &[&str]) -> PathBuf {
+    let (output, module) = build_sources(PYTHON, name, files, args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    module
+}
+
+#[tokio::test]
+async fn the_standard_library_imports_inside_a_call_and_its_files_are_read_only() {
+    let source = include_str!("python_sources/lazy_imports.py");
+    let module = build_ok("lazy-imports", &[("index.py", source)], &[]);
+    let response = start(&module).invoke("").await;
+    assert_eq!(response.status(), 200, "{}", text(&response));
+    let expected = serde_json::json!({
+        "big5": "a4a4a4e5", "datetime": "2026-12-07", "decimal": "0.3",
+        "email": "text/plain; charset=\"us-ascii\"", "gb18030": "中文", "gbk": "d6d0cec4",
+        "gzip": "zz", "hmac": "b60090e3", "idna": "xn--bcher-kva.example",
+        "shift_jis": "93fa967b", "sqlite3": 42, "statistics": 2, "strptime": 341,
+        "unicode_escape": "a\nb", "uuid": "00000000-0000-0000-0000-000000000001",
+        "write": "PermissionError", "xml": "t",
+    });
+    assert_eq!(json(&response), expected);
+}
+
+#[tokio::test]
+async fn a_django_app_answers_its_unknown_paths_with_djangos_404_and_500() {
+    let host = start(&built().django);
+    let hello = host
+        .send(projects::http_request("GET", "/hello/fc", b""))
+        .await;
+    assert_eq!(hello.status(), 200, "{}", text(&hello));
+    assert_eq!(
+        json(&hello),
+        serde_json::json!({"hello": "fc", "method": "GET"})
+    );
+    // Django's 404 and 500 paths import what the route did not (django.conf.urls, …).
+    let missing = host.send(projects::http_request("GET", "/nope", b"")).await;
+    assert_eq!(missing.status(), 404, "{}", text(&missing));
+    assert!(
+        text(&missing).contains("<title>Not Found</title>"),
+        "{}",
+        text(&missing)
+    );
+    let fail = host.send(projects::http_request("GET", "/fail", b"")).await;
+    assert_eq!(fail.status(), 500);
+    assert!(
+        text(&fail).contains("Server Error (500)"),
+        "{}",
+        text(&fail)
+    );
+    let log = host.log();
+    assert!(log.contains("RuntimeError: this view fails"), "{log}");
+}
+
+#[tokio::test]
+async fn a_flask_app_answers_its_error_paths_and_imports_a_requirement_inside_a_call() {
+    let module = build_ok(
+        "flask-errors",
+        &[
+            ("app.py", include_str!("python_sources/flask_errors.py")),
+            ("requirements.txt", "flask==3.1.2\n"),
+        ],
+        &["--handler", "app.app"],
+    );
+    let host = start(&module);
+    let cases = [
+        ("/boom", 500, "Internal Server Error"),
+        ("/teapot", 418, "I&#39;m a teapot"),
+        ("/missing", 404, "Not Found"),
+        ("/lazy", 200, "werkzeug.middleware.proxy_fix"),
+    ];
+    for (path, status, body) in cases {
+        let response = host.send(projects::http_request("GET", path, b"")).await;
+        assert_eq!(response.status(), status, "{path}: {}", text(&response));
+        assert!(
+            text(&response).contains(body),
+            "{path}: {}",
+            text(&response)
+        );
+    }
+}
+
+#[test]
+fn the_build_leaves_the_project_as_it_was_and_follows_no_link_in_it() {
+    let dir = projects::project_dir(PYTHON, "untouched");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink("/etc", dir.join("etc")).unwrap();
+    let source = "import helper\ndef handler(event, context):\n    return helper.NAME\n";
+    let (output, module) = build_sources(
+        PYTHON,
+        "untouched",
+        &[("index.py", source), ("helper.py", "NAME = 'helper'\n")],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("etc`: a link in the project is not followed"),
+        "{stderr}"
+    );
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    let expected = [
+        ".bootstrap-build",
+        "etc",
+        "handler.files",
+        "handler.wasm",
+        "helper.py",
+        "index.py",
+    ];
+    assert_eq!(
+        names, expected,
+        "no __pycache__ and nothing else is left in the project"
+    );
+    let files = host::module_files_path(&module);
+    let staged = std::fs::read_dir(&files)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.join("index.py").is_file())
+        .expect("the project is in handler.files");
+    assert!(staged.join("helper.py").is_file());
+    assert!(!staged.join("etc").exists());
 }

@@ -6,7 +6,8 @@
 //!   `FC_WASM_*` of earlier versions, `RUST_LOG`, the `RUST_LIB_BACKTRACE` it set for
 //!   itself) and the variables it is told to withhold;
 //! - a writable `/tmp` of its own ([`tmp`]), all instances' together within the disk
-//!   quota ([`quota`]), links out of it refused; the code directory read-only at `/code`;
+//!   quota ([`quota`]), links out of it refused; the code directory read-only at `/code`,
+//!   and the folders the module brings beside it read-only at their names ([`files`]);
 //! - wall and monotonic clocks and randomness (WASI defaults);
 //! - outbound network: TCP, UDP, name lookup and outgoing `wasi:http`, optionally
 //!   limited to an allow-list of hosts and ports ([`net`]); no listening socket unless
@@ -15,6 +16,7 @@
 //!   memory, shared by all instances ([`memory`]).
 
 pub(crate) mod fds;
+pub(crate) mod files;
 pub(crate) mod memory;
 pub(crate) mod net;
 pub(crate) mod quota;
@@ -35,6 +37,10 @@ pub(crate) struct Grants {
     pub(crate) env: Arc<[(String, String)]>,
     /// The code directory, mapped read-only at `/code`.
     pub(crate) code_dir: Option<PathBuf>,
+    /// The folder of the module's own folders (`handler.files`), each mounted
+    /// read-only at its name; listed when an instance is made, so a rebuild that
+    /// adds or changes them reaches the next instance.
+    pub(crate) module_files: PathBuf,
     /// Where the per-instance `/tmp` directories are made.
     pub(crate) tmp_root: Arc<tmp::TmpRoot>,
     /// The disk all `/tmp` directories share.

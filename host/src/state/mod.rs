@@ -1,5 +1,5 @@
 //! The per-store state of a guest instance, built from the module's [`Grants`]: its
-//! WASI context (environment, `/tmp`, `/code`, network), its HTTP hooks, and its shares
+//! WASI context (environment, `/tmp`, `/code`, the module's folders, network), its HTTP hooks, and its shares
 //! of the budgets all instances have together (memory, descriptors, disk). The grants
 //! themselves are described in [`crate::sandbox`].
 
@@ -15,6 +15,7 @@ use self::network::{HttpHooks, allow_network};
 use crate::bindings::{Level, log, types};
 use crate::logs::{GuestLog, Stream};
 use crate::sandbox::fds::FdUse;
+use crate::sandbox::files::mounts;
 use crate::sandbox::memory::MemoryCap;
 use crate::sandbox::quota::DiskQuota;
 use crate::sandbox::tmp::TmpDir;
@@ -78,6 +79,10 @@ impl HostState {
             .preopened_dir(tmp.path(), "/tmp", FsPerms::ReadWrite)?;
         if let Some(code) = &grants.code_dir {
             builder.preopened_dir(code, "/code", FsPerms::ReadOnly)?;
+        }
+        // Reasons were logged when the grants were made.
+        for mount in mounts(&grants.module_files, &mut |_, _| {}) {
+            builder.preopened_dir(&mount.host, &mount.guest, FsPerms::ReadOnly)?;
         }
         allow_network(&mut builder, grants, &log);
         let mut table = ResourceTable::new();

@@ -1,6 +1,10 @@
 //! Python projects: componentize-py (pinned, in a virtual environment of its own)
 //! bundles CPython, the `fc_runtime` SDK, the project and its `requirements.txt` into
-//! one component of the `fc:runtime` `handler` world.
+//! one component of the `fc:runtime` `handler` world, whose snapshot holds what the
+//! build imported; the standard library, the SDK, the requirements and the project
+//! go beside it too (`handler.files/`, see [`files`]), for what a call imports.
+
+mod files;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -11,6 +15,8 @@ use super::{BuildArgs, assets, steps};
 
 /// The componentize-py release the SDK is written and tested against.
 const COMPONENTIZE_PY: &str = "componentize-py==0.25.1";
+/// The same, as a folder name.
+const COMPONENTIZE_PY_RELEASE: &str = "componentize-py-0.25.1";
 /// The module componentize-py starts from: written by [`write_entry`].
 const ENTRY_MODULE: &str = "fc_app";
 /// Extensions of native (CPython for Linux) modules, which cannot run in the sandbox.
@@ -58,22 +64,32 @@ pub(crate) fn build(
     let entry = scratch.join("entry");
     write_entry(args, &initializer, &pre_stop, &entry)?;
     let componentize = toolchain(args)?;
+    let stdlib = files::stdlib(args, &componentize, COMPONENTIZE_PY_RELEASE)?;
+    let project = scratch.join("project");
+    files::stage_project(&args.dir, &project)?;
     let mut paths = vec![entry, sdk];
     if let Some(deps) = requirements(args, work, &componentize)? {
         paths.push(deps);
     }
-    paths.push(args.dir.clone());
+    paths.push(project);
     steps::timed("bundling Python with componentize-py", || {
+        let (venv, site_packages) = files::empty_venv(scratch)?;
         let mut command = Command::new(&componentize);
-        command
-            .arg("-d")
-            .arg(&wit)
-            .args(["-w", "handler", "componentize", ENTRY_MODULE]);
+        command.env("VIRTUAL_ENV", venv).arg("-d").arg(&wit).args([
+            "-w",
+            "handler",
+            "componentize",
+            ENTRY_MODULE,
+        ]);
         for path in &paths {
             command.arg("-p").arg(path);
         }
-        steps::run(command.arg("-o").arg(output))
-    })
+        steps::run(command.arg("-o").arg(output))?;
+        // componentize-py names the (empty) site-packages after the `-p` folders.
+        paths.push(site_packages);
+        Ok(())
+    })?;
+    files::assemble(&host::module_files_path(output), &stdlib, &paths)
 }
 
 /// The entry module: names the user's functions and imports what must be bundled.
