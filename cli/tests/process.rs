@@ -79,6 +79,60 @@ fn port_comes_from_fc_server_port() {
     assert_eq!(host.invoke("hi"), ("HTTP/1.1 200 OK".into(), "hi".into()));
 }
 
+/// A config file in a fresh folder, with `text`.
+fn config_file(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = scratch_dir(name);
+    let file = dir.join("bootstrap.toml");
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+#[test]
+fn the_platforms_port_beats_the_config_files() {
+    // The file names a port that is taken: the host must not try it.
+    let taken = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let file = config_file("config-port", &format!("port = {port}\n"));
+    let host = Bootstrap::spawn(|c| {
+        c.env("FC_SERVER_PORT", "0")
+            .env("BOOTSTRAP_CONFIG", &file)
+            .args(["--module", guests::ECHO]);
+    });
+    assert_eq!(host.invoke("platform").1, "platform");
+}
+
+#[test]
+fn a_setting_is_the_flags_else_the_variables_else_the_files() {
+    let file = config_file("config-precedence", "max-body-bytes = 1000000\n");
+    let event = "x".repeat(100);
+    let status = |env: Option<&str>, flag: Option<&str>| {
+        let host = Bootstrap::spawn(|c| {
+            c.env("FC_SERVER_PORT", "0")
+                .env("BOOTSTRAP_CONFIG", &file)
+                .args(["--module", guests::ECHO]);
+            if let Some(value) = env {
+                c.env("BOOTSTRAP_MAX_BODY_BYTES", value);
+            }
+            if let Some(value) = flag {
+                c.args(["--max-body-bytes", value]);
+            }
+        });
+        host.invoke(&event).0
+    };
+    assert_eq!(status(None, None), "HTTP/1.1 200 OK", "the file's");
+    // An event over the limit is FC's 400 (InvalidArgument).
+    assert_eq!(
+        status(Some("10"), None),
+        "HTTP/1.1 400 Bad Request",
+        "the variable's"
+    );
+    assert_eq!(
+        status(Some("10"), Some("1000000")),
+        "HTTP/1.1 200 OK",
+        "the flag's"
+    );
+}
+
 #[test]
 fn port_comes_from_fc_custom_listen_port() {
     let host = Bootstrap::spawn(|c| {

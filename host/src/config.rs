@@ -69,6 +69,11 @@ pub struct ServeArgs {
     #[arg(long)]
     pub port: Option<u16>,
 
+    /// Whether `port` is the config file's (its default), which the platform's port
+    /// variables beat: on FC the platform chooses the port.
+    #[arg(skip)]
+    pub port_from_file: bool,
+
     /// The platform's port variable (FC sets it).
     #[arg(long = "fc-server-port", env = "FC_SERVER_PORT", hide = true)]
     pub fc_server_port: Option<String>,
@@ -397,10 +402,16 @@ impl ServeArgs {
     }
 
     /// The port to listen on: `--port`, else `$FC_SERVER_PORT`, else
-    /// `$FC_CUSTOM_LISTEN_PORT`, else 9000. Empty variables count as unset.
+    /// `$FC_CUSTOM_LISTEN_PORT`, else the config file's `port`, else 9000. Empty
+    /// variables count as unset.
     pub fn port(&self) -> anyhow::Result<u16> {
+        let (flag, file) = match self.port_from_file {
+            true => (None, self.port),
+            false => (self.port, None),
+        };
         resolve_port(
-            self.port,
+            flag,
+            file,
             &[
                 ("FC_SERVER_PORT", self.fc_server_port.as_deref()),
                 (
@@ -456,7 +467,11 @@ fn parse_max_instances(value: &str) -> Result<usize, String> {
 }
 
 /// The flag's port, else the first non-empty variable's, else [`DEFAULT_PORT`].
-fn resolve_port(flag: Option<u16>, variables: &[(&str, Option<&str>)]) -> anyhow::Result<u16> {
+fn resolve_port(
+    flag: Option<u16>,
+    file: Option<u16>,
+    variables: &[(&str, Option<&str>)],
+) -> anyhow::Result<u16> {
     if let Some(port) = flag {
         return Ok(port);
     }
@@ -470,7 +485,7 @@ fn resolve_port(flag: Option<u16>, variables: &[(&str, Option<&str>)]) -> anyhow
             _ => {}
         }
     }
-    Ok(DEFAULT_PORT)
+    Ok(file.unwrap_or(DEFAULT_PORT))
 }
 
 /// The module to load: the flag (or `$BOOTSTRAP_MODULE`) as given, else the first
@@ -559,14 +574,15 @@ mod tests {
             ("FC_SERVER_PORT", Some("9100")),
             ("FC_CUSTOM_LISTEN_PORT", Some("9200")),
         ];
-        assert_eq!(resolve_port(Some(1), &both).unwrap(), 1);
-        assert_eq!(resolve_port(None, &both).unwrap(), 9100);
+        assert_eq!(resolve_port(Some(1), Some(2), &both).unwrap(), 1);
+        assert_eq!(resolve_port(None, Some(2), &both).unwrap(), 9100);
         let custom = [
             ("FC_SERVER_PORT", None),
             ("FC_CUSTOM_LISTEN_PORT", Some("9200")),
         ];
-        assert_eq!(resolve_port(None, &custom).unwrap(), 9200);
-        assert_eq!(resolve_port(None, &[]).unwrap(), DEFAULT_PORT);
+        assert_eq!(resolve_port(None, Some(2), &custom).unwrap(), 9200);
+        assert_eq!(resolve_port(None, Some(2), &[]).unwrap(), 2);
+        assert_eq!(resolve_port(None, None, &[]).unwrap(), DEFAULT_PORT);
     }
 
     #[test]
@@ -575,7 +591,7 @@ mod tests {
             ("FC_SERVER_PORT", Some(" ")),
             ("FC_CUSTOM_LISTEN_PORT", Some("9200")),
         ];
-        assert_eq!(resolve_port(None, &vars).unwrap(), 9200);
+        assert_eq!(resolve_port(None, None, &vars).unwrap(), 9200);
     }
 
     #[test]

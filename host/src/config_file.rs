@@ -65,9 +65,13 @@ pub(crate) fn parse(
     if let Some(file) = &file {
         command = config_defaults(file, command)?;
     }
-    Ok(command
-        .try_get_matches_from(args)
-        .and_then(|matches| Cli::from_arg_matches(&matches)))
+    Ok(command.try_get_matches_from(args).and_then(|matches| {
+        let mut cli = Cli::from_arg_matches(&matches)?;
+        // A default of `--port` can only be the file's.
+        cli.serve.port_from_file =
+            matches.value_source("port") == Some(clap::parser::ValueSource::DefaultValue);
+        Ok(cli)
+    }))
 }
 
 /// Refuses a config file `bootstrap` would refuse at start: one it cannot read, a
