@@ -96,8 +96,7 @@ pub(crate) fn run(args: &BuildArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| dir.join(MODULE_FILE_NAME));
     let work = dir.join(".bootstrap-build");
-    std::fs::create_dir_all(&work)
-        .with_context(|| format!("cannot create `{}`", work.display()))?;
+    tree::own_folder(&work)?;
     // This build's own files: builds of the same project may run at once.
     let this_build = tempfile::Builder::new()
         .prefix("build-")
@@ -179,12 +178,11 @@ fn install(args: &BuildArgs, partial: &Path, output: &Path) -> anyhow::Result<()
     Ok(())
 }
 
-/// Renames `from` to `to`; across file systems, copies beside `to` and renames that.
-fn move_into_place(from: &Path, to: &Path) -> std::io::Result<()> {
+/// Renames `from` to `to`; across file systems, copies beside `to` and renames that
+/// (a link at `to` is replaced either way, never written through).
+fn move_into_place(from: &Path, to: &Path) -> anyhow::Result<()> {
     if std::fs::rename(from, to).is_ok() {
         return Ok(());
     }
-    let beside = to.with_extension("wasm.partial");
-    std::fs::copy(from, &beside)?;
-    std::fs::rename(&beside, to)
+    tree::copy_file_replacing(from, to)
 }

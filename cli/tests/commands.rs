@@ -94,46 +94,53 @@ fn a_module_compiled_once_is_mapped_from_the_cache_and_a_bad_entry_is_replaced()
     assert_eq!(entries.len(), 1);
     let (ok, _, second) = run();
     assert!(ok && second.contains("compiled before"), "{second}");
-    // A damaged entry is never mapped: the module is compiled again and stored anew.
-    std::fs::write(entries[0].path(), b"not a precompiled module").unwrap();
+    // A damaged entry (one flipped byte of its code) is never mapped: the module is
+    // compiled again and stored anew.
+    let mut bytes = std::fs::read(entries[0].path()).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x40;
+    std::fs::write(entries[0].path(), &bytes).unwrap();
     let (ok, stdout, third) = run();
     assert!(ok && stdout == "c", "{third}");
+    assert!(third.contains("is damaged"), "{third}");
     assert!(third.contains("compiling `"), "{third}");
     let (_, _, fourth) = run();
     assert!(fourth.contains("compiled before"), "{fourth}");
 }
 
 #[test]
-fn a_stale_precompiled_file_is_ignored() {
+fn a_precompiled_file_of_another_module_is_not_used_whatever_its_time() {
     let dir = scratch_dir("stale");
     let module = module_in(&dir, guests::ECHO);
     fcwasm(&["compile", &module], b"");
-    std::thread::sleep(std::time::Duration::from_millis(20));
-    // A rebuilt module, newer than its precompiled form: that form is out of date.
+    // Another module put in place with an older time than the precompiled file (as
+    // `cp -p` or an unpacked zip would): the time says nothing, the trailer does.
     std::fs::copy(guests::FAIL, &module).unwrap();
+    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&module)
+        .unwrap()
+        .set_modified(past)
+        .unwrap();
     let (ok, stdout, stderr) = fcwasm(&["invoke", "--module", &module, "-f", "-"], b"error");
+    assert!(!ok, "the (fail) module must answer, not the echo: {stdout}");
     assert!(
-        !ok,
-        "the rebuilt (fail) module must answer, not the stale echo: {stdout}"
+        stderr.contains("was compiled from another module"),
+        "{stderr}"
     );
     assert!(stderr.contains("compiling `"), "{stderr}");
 }
 
 #[test]
-fn a_precompiled_file_from_another_wasmtime_is_refused() {
-    let dir = scratch_dir("foreign");
+fn a_damaged_precompiled_file_is_refused_beside_the_module_and_named_directly() {
+    let dir = scratch_dir("damaged");
     let module = module_in(&dir, guests::ECHO);
     fcwasm(&["compile", &module], b"");
     let precompiled = dir.join("handler.cwasm");
     let mut bytes = std::fs::read(&precompiled).unwrap();
-    // The engine section starts with a format byte (0), the length of wasmtime's major
-    // version (2) and the version itself: make it another wasmtime's.
-    let stamp = [0u8, 2, b'4', b'8'];
-    let at = bytes
-        .windows(4)
-        .position(|w| w == stamp)
-        .expect("the version is recorded");
-    bytes[at + 3] = b'7';
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 1;
     std::fs::write(&precompiled, &bytes).unwrap();
     // Beside the module, it is refused with the reason and the module is compiled.
     let (ok, stdout, stderr) = fcwasm(
@@ -142,10 +149,7 @@ fn a_precompiled_file_from_another_wasmtime_is_refused() {
     );
     assert!(ok, "{stderr}");
     assert_eq!(stdout, "still works");
-    assert!(
-        stderr.contains("precompiled by another wasmtime version or configuration"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("is damaged"), "{stderr}");
     // Named directly, it stops start-up with that reason.
     let cwasm = precompiled.display().to_string();
     let (ok, stderr) = run_to_exit(|c| {
@@ -153,7 +157,62 @@ fn a_precompiled_file_from_another_wasmtime_is_refused() {
     });
     assert!(!ok);
     assert!(stderr.contains("bootstrap: `"), "{stderr}");
-    assert!(stderr.contains("another wasmtime version"), "{stderr}");
+    assert!(stderr.contains("is damaged"), "{stderr}");
+}
+
+/// `fcwasm invoke` of the echo at `module`: whether it answered, and its log.
+fn invoke_echo(module: &str) -> (bool, String) {
+    let (ok, stdout, stderr) = fcwasm(&["invoke", "--module", module, "-e", "e"], b"");
+    (ok && stdout == "e", stderr)
+}
+
+#[test]
+fn a_precompiled_file_another_user_could_have_written_is_not_used() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = scratch_dir("untrusted");
+    let module = module_in(&dir, guests::ECHO);
+    fcwasm(&["compile", &module], b"");
+    let cwasm = dir.join("handler.cwasm");
+    let mode = |path: &Path, mode| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    mode(&cwasm, 0o666);
+    let (ok, stderr) = invoke_echo(&module);
+    assert!(ok && stderr.contains("others may write"), "{stderr}");
+    mode(&cwasm, 0o644);
+    mode(&dir, 0o1777);
+    let (ok, stderr) = invoke_echo(&module);
+    assert!(ok && stderr.contains("others may write"), "{stderr}");
+    assert!(stderr.contains("compiling `"), "{stderr}");
+    mode(&dir, 0o755);
+    let real = dir.join("real.cwasm");
+    std::fs::rename(&cwasm, &real).unwrap();
+    std::os::unix::fs::symlink(&real, &cwasm).unwrap();
+    let (ok, stderr) = invoke_echo(&module);
+    assert!(ok && stderr.contains("is a symbolic link"), "{stderr}");
+    // Named directly, a file the rule refuses stops the start with the reason.
+    mode(&real, 0o666);
+    let named = real.display().to_string();
+    let (ok, stderr) = run_to_exit(|c| {
+        c.args(["--module", &named]);
+    });
+    assert!(!ok);
+    assert!(stderr.contains("others may write"), "{stderr}");
+}
+
+#[test]
+fn compile_replaces_a_link_at_its_output_and_never_writes_through_it() {
+    let dir = scratch_dir("compile-link");
+    let module = module_in(&dir, guests::ECHO);
+    let victim = dir.join("victim");
+    std::fs::write(&victim, "keep").unwrap();
+    std::os::unix::fs::symlink(&victim, dir.join("handler.cwasm")).unwrap();
+    let (ok, _, stderr) = fcwasm(&["compile", &module], b"");
+    assert!(ok, "{stderr}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+    let meta = std::fs::symlink_metadata(dir.join("handler.cwasm")).unwrap();
+    assert!(meta.is_file(), "the link was replaced by the compiled file");
+    assert!(invoke_echo(&module).1.contains("using precompiled"));
 }
 
 #[test]

@@ -4,15 +4,18 @@
 //! start, a swap or `fcwasm build`, is mapped instead of compiled from then on.
 
 use std::hash::Hasher;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 
-/// How many compiled modules the cache keeps: the most recently used.
-const KEPT: usize = 8;
+use crate::native_code::{self, TrustedDir};
+
+/// How much the cache keeps: the most recently used modules up to this many bytes
+/// together (a Python or JavaScript component compiles to 35-50 MB, so about 40 of
+/// them), and always the one stored last.
+const KEPT_BYTES: u64 = 2 << 30;
 
 /// The directory of compiled modules.
 #[derive(Clone, Debug)]
@@ -31,62 +34,65 @@ impl CompileCache {
         user_cache_dir(xdg_cache_home, home).map(|dir| dir.join("compiled"))
     }
 
-    /// Whether the cache may be mapped from: its directory exists, belongs to this
-    /// user and only this user may write in it. A compiled module is native code the
-    /// host runs, so a directory others can write is never read (nor written).
-    pub(crate) fn is_trusted(&self) -> Result<(), String> {
-        use std::os::unix::fs::MetadataExt as _;
-        let Ok(meta) = std::fs::metadata(&self.dir) else {
-            return Ok(()); // created, 0700, when the first module is stored
-        };
-        if meta.uid() != rustix::process::geteuid().as_raw() {
-            return Err(format!("`{}` belongs to another user", self.dir.display()));
+    /// The cache's directory, created private if it is not there, opened once and
+    /// checked on its descriptor ([`native_code`]): a compiled module is native code
+    /// the host runs, so a directory others can write is never read nor written, and
+    /// a path flipped after the check changes nothing.
+    pub(crate) fn open(&self) -> Result<TrustedDir, native_code::Refused> {
+        if !self.dir.exists() {
+            let _ = create_private_dir(&self.dir);
         }
-        if meta.mode() & 0o022 != 0 {
-            return Err(format!("others may write in `{}`", self.dir.display()));
-        }
+        TrustedDir::open(&self.dir)
+    }
+
+    /// The name in the cache of the compiled form of `module` (its bytes) for `engine`.
+    pub(crate) fn name_for(&self, engine: &Engine, module: &[u8]) -> String {
+        format!("{}.cwasm", key(engine, module))
+    }
+
+    /// Where the entry `name` is, for messages.
+    pub(crate) fn path_of(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Stores `compiled` as `name` in the opened cache `dir`, atomically (a reader
+    /// sees the whole file or none), then prunes the least recently used entries.
+    pub(crate) fn store(
+        &self,
+        dir: &TrustedDir,
+        name: &str,
+        compiled: &[u8],
+    ) -> anyhow::Result<()> {
+        dir.write_atomically(name, compiled, 0o600)
+            .with_context(|| format!("cannot write `{}`", self.path_of(name).display()))?;
+        self.prune(KEPT_BYTES, name);
         Ok(())
     }
 
-    /// Where the compiled form of `module` (its bytes) for `engine` is kept.
-    pub(crate) fn path_for(&self, engine: &Engine, module: &[u8]) -> PathBuf {
-        self.dir.join(format!("{}.cwasm", key(engine, module)))
-    }
-
-    /// Stores `compiled` at `path` (from [`CompileCache::path_for`]), atomically: a
-    /// concurrent reader sees the whole file or none.
-    pub(crate) fn store(&self, path: &Path, compiled: &[u8]) -> anyhow::Result<()> {
-        create_private_dir(&self.dir)?;
-        let mut file = tempfile::NamedTempFile::new_in(&self.dir)
-            .with_context(|| format!("cannot write in `{}`", self.dir.display()))?;
-        file.write_all(compiled)
-            .with_context(|| format!("cannot write in `{}`", self.dir.display()))?;
-        file.persist(path)
-            .with_context(|| format!("cannot write `{}`", path.display()))?;
-        self.prune(KEPT);
-        Ok(())
-    }
-
-    /// Marks the module at `path` used now, so pruning keeps it.
-    pub(crate) fn touch(&self, path: &Path) {
-        let now = std::time::SystemTime::now();
-        let _ = std::fs::File::open(path).and_then(|file| file.set_modified(now));
-    }
-
-    /// Removes all but the `kept` most recently used modules.
-    fn prune(&self, kept: usize) {
+    /// Removes the least recently used modules past `kept_bytes` together, but never
+    /// `just_stored`.
+    fn prune(&self, kept_bytes: u64, just_stored: &str) {
         let Ok(entries) = std::fs::read_dir(&self.dir) else {
             return;
         };
-        let mut modules: Vec<(std::time::SystemTime, PathBuf)> = entries
+        let mut modules: Vec<(std::time::SystemTime, u64, PathBuf)> = entries
             .flatten()
             .map(|entry| entry.path())
             .filter(|path| path.extension().is_some_and(|ext| ext == "cwasm"))
-            .filter_map(|path| Some((std::fs::metadata(&path).ok()?.modified().ok()?, path)))
+            .filter_map(|path| {
+                let meta = std::fs::symlink_metadata(&path).ok()?;
+                Some((meta.modified().ok()?, meta.len(), path))
+            })
             .collect();
-        modules.sort_by_key(|(modified, _)| std::cmp::Reverse(*modified));
-        for (_, path) in modules.into_iter().skip(kept) {
-            let _ = std::fs::remove_file(path);
+        modules.sort_by_key(|(modified, _, path)| {
+            (!path.ends_with(just_stored), std::cmp::Reverse(*modified))
+        });
+        let mut total = 0;
+        for (_, len, path) in modules {
+            total += len;
+            if total > kept_bytes && !path.ends_with(just_stored) {
+                let _ = std::fs::remove_file(path);
+            }
         }
     }
 }
@@ -167,27 +173,24 @@ mod tests {
     }
 
     #[test]
-    fn only_the_most_recently_used_modules_are_kept() {
+    fn the_most_recently_used_modules_are_kept_up_to_a_size() {
         let dir = tempfile::tempdir().unwrap();
         let cache = CompileCache::new(dir.path().to_path_buf());
-        let engine = Engine::default();
-        let paths: Vec<PathBuf> = (0..KEPT + 2)
-            .map(|i| cache.path_for(&engine, &[i as u8]))
-            .collect();
         let past = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
-        for (i, path) in paths.iter().enumerate() {
-            std::fs::write(path, b"c").unwrap();
-            let age = std::time::Duration::from_secs((paths.len() - i) as u64);
-            std::fs::File::open(path)
+        let names: Vec<String> = (0..6).map(|i| format!("{i}.cwasm")).collect();
+        for (i, name) in names.iter().enumerate() {
+            let path = dir.path().join(name);
+            std::fs::write(&path, [0u8; 100]).unwrap();
+            let age = std::time::Duration::from_secs(60 * (10 - i as u64));
+            std::fs::File::open(&path)
                 .unwrap()
                 .set_modified(past - age)
                 .unwrap();
         }
-        cache.touch(&paths[0]);
-        cache.prune(KEPT);
-        assert!(paths[0].exists(), "the module used last is kept");
-        assert!(!paths[1].exists() && !paths[2].exists(), "the oldest go");
-        assert!(paths[KEPT + 1].exists());
+        // The oldest was just stored: kept whatever its age, with the newest that fit.
+        cache.prune(300, "0.cwasm");
+        let kept: Vec<bool> = names.iter().map(|n| dir.path().join(n).exists()).collect();
+        assert_eq!(kept, [true, false, false, false, true, true]);
     }
 
     #[test]
@@ -195,23 +198,25 @@ mod tests {
         use std::os::unix::fs::PermissionsExt as _;
         let dir = tempfile::tempdir().unwrap();
         let cache = CompileCache::new(dir.path().join("compiled"));
-        assert_eq!(cache.is_trusted(), Ok(()), "not there yet: created private");
-        let engine = Engine::default();
-        cache.store(&cache.path_for(&engine, b"m"), b"c").unwrap();
-        assert_eq!(cache.is_trusted(), Ok(()));
+        let opened = cache.open().expect("created private");
+        cache.store(&opened, "m.cwasm", b"c").unwrap();
+        assert!(cache.open().is_ok());
         let open = std::fs::Permissions::from_mode(0o777);
         std::fs::set_permissions(dir.path().join("compiled"), open).unwrap();
-        assert!(cache.is_trusted().unwrap_err().contains("others may write"));
+        let refused = cache.open().unwrap_err().to_string();
+        assert!(refused.contains("others may write"), "{refused}");
     }
 
     #[test]
-    fn a_stored_module_is_found_at_its_path() {
+    fn a_stored_module_is_found_by_its_name_in_a_private_folder() {
         let dir = tempfile::tempdir().unwrap();
         let cache = CompileCache::new(dir.path().join("nested/compiled"));
         let engine = Engine::default();
-        let path = cache.path_for(&engine, b"m");
-        cache.store(&path, b"compiled").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"compiled");
+        let name = cache.name_for(&engine, b"m");
+        cache
+            .store(&cache.open().unwrap(), &name, b"compiled")
+            .unwrap();
+        assert_eq!(std::fs::read(cache.path_of(&name)).unwrap(), b"compiled");
         use std::os::unix::fs::PermissionsExt as _;
         let mode = std::fs::metadata(dir.path().join("nested/compiled"))
             .unwrap()

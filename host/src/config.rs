@@ -597,14 +597,14 @@ mod tests {
     #[test]
     fn port_zero_is_allowed() {
         assert_eq!(
-            resolve_port(None, &[("FC_SERVER_PORT", Some("0"))]).unwrap(),
+            resolve_port(None, None, &[("FC_SERVER_PORT", Some("0"))]).unwrap(),
             0
         );
     }
 
     #[test]
     fn malformed_port_names_the_variable() {
-        let err = resolve_port(None, &[("FC_SERVER_PORT", Some("http"))]).unwrap_err();
+        let err = resolve_port(None, None, &[("FC_SERVER_PORT", Some("http"))]).unwrap_err();
         assert_eq!(format!("{err:#}").lines().count(), 1);
         assert!(format!("{err:#}").contains("`FC_SERVER_PORT` is not a port number: `http`"));
     }

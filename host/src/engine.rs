@@ -16,6 +16,7 @@ use crate::bindings::{
     Handler, PACKAGE_VERSION, event_handler, http_handler, incoming_handler, lifecycle,
 };
 use crate::compile_cache::CompileCache;
+use crate::native_code::{self, Refused, TrustedDir};
 use crate::state::HostState;
 
 /// How often the epoch advances. A running guest yields to the scheduler at each tick,
@@ -81,40 +82,37 @@ impl WasmEngine {
         self.link(path, component)
     }
 
-    /// The component at `path`: mapped when it is precompiled or has a fresh `.cwasm`
-    /// beside it (then the module itself is not read: a Python component is 19 MB),
-    /// else compiled, through the cache when there is one.
+    /// The component at `path`: mapped when it is precompiled, or has a `.cwasm`
+    /// beside it that [`native_code`]'s rule lets the host use (trusted, whole, and
+    /// compiled from this module), else compiled, through the cache when there is one.
     fn component(&self, path: &Path) -> anyhow::Result<Component> {
         if let Ok(Some(_)) = Engine::detect_precompiled_file(path) {
-            return self.map_precompiled(path);
+            // Nothing to compile from: a file the rule refuses is an error.
+            let file = open_native(path)?;
+            native_code::check_whole(&file, path)?;
+            return self.map_open(&file, path);
         }
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
         let precompiled = precompiled_path(path);
-        if is_fresh(&precompiled, path) {
-            match self.map_precompiled(&precompiled) {
+        if std::fs::symlink_metadata(&precompiled).is_ok() {
+            match self.beside(&precompiled, path, &bytes) {
                 Ok(component) => {
                     tracing::info!("using precompiled `{}`", precompiled.display());
                     return Ok(component);
                 }
-                Err(error) => tracing::warn!("{error:#}; compiling `{}` instead", path.display()),
+                Err(error) => tracing::warn!(
+                    "not using `{}`: {error:#}; compiling `{}` instead",
+                    precompiled.display(),
+                    path.display()
+                ),
             }
         }
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
-        let cache = self
-            .cache
-            .as_ref()
-            .filter(|cache| match cache.is_trusted() {
-                Ok(()) => true,
-                Err(why) => {
-                    tracing::warn!("{why}: the compile cache is not used");
-                    false
-                }
-            });
-        match cache {
+        match &self.cache {
             Some(cache) => self.compile_cached(cache, path, &bytes),
             None => {
                 tracing::info!(
-                    "compiling `{}` (no up-to-date `{}`; `fcwasm compile` makes one)",
+                    "compiling `{}` (no usable `{}`; `fcwasm compile` makes one)",
                     path.display(),
                     precompiled.display()
                 );
@@ -123,35 +121,73 @@ impl WasmEngine {
         }
     }
 
+    /// The `.cwasm` beside the module at `module` (with its bytes), if the rule lets
+    /// the host use it.
+    fn beside(&self, precompiled: &Path, module: &Path, bytes: &[u8]) -> anyhow::Result<Component> {
+        let file = open_native(precompiled)?;
+        if !native_code::check_whole(&file, precompiled)?.is_of(bytes) {
+            return Err(Refused::OtherModule(precompiled.into(), module.into()).into());
+        }
+        self.map_open(&file, precompiled)
+    }
+
     /// Maps the module's compiled form from the cache, or compiles it and stores it
-    /// there. A cache that cannot be written only costs the next start a compilation.
+    /// there. A cache that cannot be used or written only costs a compilation.
     fn compile_cached(
         &self,
         cache: &CompileCache,
         path: &Path,
         bytes: &[u8],
     ) -> anyhow::Result<Component> {
-        let cached = cache.path_for(&self.engine, bytes);
-        if cached.is_file() {
-            match self.map_precompiled(&cached) {
-                Ok(component) => {
-                    cache.touch(&cached);
-                    tracing::info!("using `{}` compiled before", cached.display());
-                    return Ok(component);
-                }
-                Err(error) => tracing::warn!("{error:#}; compiling `{}` again", path.display()),
+        let dir = match cache.open() {
+            Ok(dir) => dir,
+            Err(why) => {
+                tracing::warn!("{why}: the compile cache is not used");
+                return self.compile(path, bytes);
             }
+        };
+        let name = cache.name_for(&self.engine, bytes);
+        let cached = cache.path_of(&name);
+        match self.cached(&dir, &name, &cached, bytes) {
+            Ok(Some(component)) => {
+                dir.touch(&name);
+                tracing::info!("using `{}` compiled before", cached.display());
+                return Ok(component);
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!("{error:#}; compiling `{}` again", path.display()),
         }
         tracing::info!("compiling `{}` into `{}`", path.display(), cached.display());
         let component = self.compile(path, bytes)?;
         let stored = component
             .serialize()
             .map_err(anyhow::Error::from)
-            .and_then(|compiled| cache.store(&cached, &compiled));
+            .and_then(|compiled| cache.store(&dir, &name, &native_code::seal(compiled, bytes)));
         if let Err(error) = stored {
             tracing::warn!("{error:#}: the compiled module is not kept");
         }
         Ok(component)
+    }
+
+    /// The cache's entry `name` for the module `bytes`: none when there is none, an
+    /// error when the rule refuses it.
+    fn cached(
+        &self,
+        dir: &TrustedDir,
+        name: &str,
+        path: &Path,
+        bytes: &[u8],
+    ) -> anyhow::Result<Option<Component>> {
+        let file = match dir.open_file(name) {
+            Err(Refused::Open(_, error)) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(None);
+            }
+            opened => opened?,
+        };
+        if !native_code::check_whole(&file, path)?.is_of(bytes) {
+            return Err(Refused::Damaged(path.into()).into());
+        }
+        self.map_open(&file, path).map(Some)
     }
 
     fn compile(&self, path: &Path, bytes: &[u8]) -> anyhow::Result<Component> {
@@ -160,17 +196,21 @@ impl WasmEngine {
             .with_context(|| format!("`{}` is not a valid WebAssembly component", path.display()))
     }
 
-    fn map_precompiled(&self, path: &Path) -> anyhow::Result<Component> {
-        match Engine::detect_precompiled_file(path) {
+    /// Maps the compiled component `file` (at `path`), opened and checked by the rule:
+    /// through `/proc/self/fd`, so what is mapped is the file that was checked.
+    fn map_open(&self, file: &std::fs::File, path: &Path) -> anyhow::Result<Component> {
+        let same_file = native_code::fd_path(file);
+        match Engine::detect_precompiled_file(&same_file) {
             Ok(Some(wasmtime::Precompiled::Component)) => {}
             _ => bail!("`{}` is not a precompiled component", path.display()),
         }
         // SAFETY: wasmtime checks that the file was produced by this wasmtime version
         // with a compatible configuration and refuses it otherwise. The file is native
-        // code, so it is only read from where the module itself comes from (the same
-        // trust as the module and this executable); it is mapped, not modified.
+        // code: it is mapped only once the rule of `native_code` let it through (owned
+        // by this user or root, writable by no one else, in such a folder, whole, and
+        // compiled from this module), from the descriptor those checks were made on.
         #[allow(unsafe_code)]
-        let component = unsafe { Component::deserialize_file(&self.engine, path) };
+        let component = unsafe { Component::deserialize_file(&self.engine, &same_file) };
         component.map_err(anyhow::Error::from).with_context(|| {
             format!(
                 "`{}` cannot be used: it was precompiled by another wasmtime version or configuration",
@@ -179,17 +219,27 @@ impl WasmEngine {
         })
     }
 
-    /// The precompiled form of the component at `module`, from where [`WasmEngine::load`]
-    /// would take it (a `.cwasm` beside it, the cache), else compiled now; an error
-    /// where loading it would fail (another contract version, a missing import).
+    /// The precompiled form of the component at `module` (with its trailer), from where
+    /// [`WasmEngine::load`] would take it (a `.cwasm` beside it, the cache), else
+    /// compiled now; an error where loading it would fail (another contract version, a
+    /// missing import).
     pub(crate) fn precompiled_bytes(&self, module: &Path) -> anyhow::Result<Vec<u8>> {
         let component = self.component(module)?;
-        let bytes = component.serialize().map_err(anyhow::Error::from)?;
+        let compiled = component.serialize().map_err(anyhow::Error::from)?;
         self.link(module, component)?;
-        Ok(bytes)
+        if let Ok(Some(_)) = Engine::detect_precompiled_file(module) {
+            // Already precompiled, and checked whole by `component`.
+            return std::fs::read(module)
+                .with_context(|| format!("cannot read `{}`", module.display()));
+        }
+        let bytes =
+            std::fs::read(module).with_context(|| format!("cannot read `{}`", module.display()))?;
+        Ok(native_code::seal(compiled, &bytes))
     }
 
-    /// Compiles the component at `wasm` into wasmtime's precompiled form at `output`.
+    /// Compiles the component at `wasm` into wasmtime's precompiled form, with its
+    /// trailer, at `output`: written beside it and renamed over it, so a link at
+    /// `output` is replaced, never written through.
     pub(crate) fn precompile(&self, wasm: &Path, output: &Path) -> anyhow::Result<()> {
         let bytes =
             std::fs::read(wasm).with_context(|| format!("cannot read `{}`", wasm.display()))?;
@@ -200,7 +250,7 @@ impl WasmEngine {
             .with_context(|| {
                 format!("`{}` is not a valid WebAssembly component", wasm.display())
             })?;
-        std::fs::write(output, compiled)
+        write_replacing(output, &native_code::seal(compiled, &bytes))
             .with_context(|| format!("cannot write `{}`", output.display()))
     }
 
@@ -258,13 +308,33 @@ pub fn precompiled_path(module: &Path) -> PathBuf {
     module.with_extension("cwasm")
 }
 
-/// Whether `derived` exists and is at least as new as `source`.
-fn is_fresh(derived: &Path, source: &Path) -> bool {
-    let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
-    match (modified(derived), modified(source)) {
-        (Some(derived), Some(source)) => derived >= source,
-        _ => false,
-    }
+/// Opens the native-code file `path` by the rule of [`native_code`].
+fn open_native(path: &Path) -> Result<std::fs::File, Refused> {
+    let dir = path
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or_default();
+    TrustedDir::open(dir)?.open_file(name)
+}
+
+/// Writes `bytes` to a new file beside `path`, then renames it over `path`.
+fn write_replacing(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = path
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(bytes)?;
+    file.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    file.persist(path).map_err(|error| error.error)?;
+    Ok(())
 }
 
 fn engine_config(max_instances: usize, perf_map: bool) -> anyhow::Result<Config> {
@@ -465,7 +535,22 @@ impl Drop for EpochTicker {
 
 #[cfg(test)]
 mod tests {
-    use super::{Duration, Engine, EpochTicker, is_interface};
+    use super::{Duration, Engine, EpochTicker, WasmEngine, is_interface, native_code};
+
+    #[test]
+    fn a_whole_file_compiled_by_another_engine_configuration_is_refused() {
+        let module = std::fs::read(test_guests::ECHO).unwrap();
+        let foreign = Engine::default().precompile_component(&module).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let cwasm = dir.path().join("handler.cwasm");
+        std::fs::write(&cwasm, native_code::seal(foreign, &module)).unwrap();
+        let error = WasmEngine::new(1, false).unwrap().load(&cwasm).unwrap_err();
+        let message = format!("{error:#}");
+        assert!(
+            message.contains("another wasmtime version or configuration"),
+            "{message}"
+        );
+    }
 
     #[test]
     fn a_dropped_ticker_stops_without_waiting_out_its_tick() {

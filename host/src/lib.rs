@@ -31,6 +31,7 @@ mod guards;
 mod guest_context;
 mod instance;
 mod logs;
+mod native_code;
 mod policy;
 mod pool;
 mod reload;

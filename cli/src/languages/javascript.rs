@@ -131,10 +131,8 @@ pub(crate) fn build(
                 .arg(&output),
         )
     })?;
-    let kept = work.join(BUNDLE);
-    std::fs::copy(scratch.join(BUNDLE), &kept)
-        .with_context(|| format!("cannot write `{}`", kept.display()))?;
-    Ok(())
+    // Kept for reading stack traces against.
+    super::tree::copy_file_replacing(&scratch.join(BUNDLE), &work.join(BUNDLE))
 }
 
 /// The bundle's file name, in stack traces.

@@ -58,6 +58,44 @@ fn copy_file(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Copies the file `from` over `to`: into a new file beside `to`, renamed over it,
+/// so a link at `to` is replaced, never written through.
+pub(crate) fn copy_file_replacing(from: &Path, to: &Path) -> anyhow::Result<()> {
+    let dir = to
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut partial = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in `{}`", dir.display()))?;
+    let mut source =
+        std::fs::File::open(from).with_context(|| format!("cannot open `{}`", from.display()))?;
+    std::io::copy(&mut source, partial.as_file_mut())
+        .with_context(|| format!("cannot copy `{}`", from.display()))?;
+    use std::os::unix::fs::PermissionsExt as _;
+    partial
+        .as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    partial
+        .persist(to)
+        .with_context(|| format!("cannot write `{}`", to.display()))?;
+    Ok(())
+}
+
+/// A folder the build writes in (`.bootstrap-build`): made if missing; refused if
+/// it is a link or not a folder, so a build never writes or deletes elsewhere.
+pub(crate) fn own_folder(dir: &Path) -> anyhow::Result<()> {
+    match std::fs::symlink_metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => anyhow::bail!(
+            "`{}` is a link or a file, not the build's folder: remove it and build again",
+            dir.display()
+        ),
+        Err(_) => {
+            std::fs::create_dir(dir).with_context(|| format!("cannot create `{}`", dir.display()))
+        }
+    }
+}
+
 /// Moves the folder `from` to `to`, replacing what `to` held: the new folder is in
 /// place before the old one is removed. A link at `to` is removed, never followed.
 pub(crate) fn replace(from: &Path, to: &Path) -> anyhow::Result<()> {
@@ -130,6 +168,34 @@ mod tests {
         );
         assert!(!to.join("pkg/__pycache__").exists());
         assert!(!to.join("etc").exists());
+    }
+
+    #[test]
+    fn the_builds_folder_is_never_a_link_and_a_copy_replaces_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        let work = dir.path().join(".bootstrap-build");
+        symlink(&elsewhere, &work).unwrap();
+        assert!(
+            own_folder(&work)
+                .unwrap_err()
+                .to_string()
+                .contains("is a link")
+        );
+        std::fs::remove_file(&work).unwrap();
+        own_folder(&work).unwrap();
+        own_folder(&work).unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "keep").unwrap();
+        symlink(&victim, work.join("bundle.js")).unwrap();
+        std::fs::write(dir.path().join("new"), "bundle").unwrap();
+        copy_file_replacing(&dir.path().join("new"), &work.join("bundle.js")).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+        assert_eq!(
+            std::fs::read_to_string(work.join("bundle.js")).unwrap(),
+            "bundle"
+        );
     }
 
     #[test]
