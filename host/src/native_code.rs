@@ -13,7 +13,6 @@
 //! damaged or mismatched file.
 
 use std::fs::File;
-use std::io::Read as _;
 use std::os::fd::AsFd;
 use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
@@ -168,10 +167,19 @@ impl Trailer {
     }
 
     fn decode(bytes: &[u8; TRAILER_LEN]) -> Option<Self> {
-        let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
+        let array = |at: usize| -> [u8; 16] {
+            let mut out = [0; 16];
+            out.copy_from_slice(&bytes[at..at + 16]);
+            out
+        };
+        let u64_at = |at: usize| {
+            let mut out = [0; 8];
+            out.copy_from_slice(&bytes[at..at + 8]);
+            u64::from_le_bytes(out)
+        };
         (&bytes[..16] == MAGIC).then(|| Trailer {
             module_len: u64_at(16),
-            module_digest: u128::from_le_bytes(bytes[24..40].try_into().unwrap()),
+            module_digest: u128::from_le_bytes(array(24)),
             code_len: u64_at(40),
             code_digest: u64_at(48),
         })
@@ -204,9 +212,9 @@ pub(crate) fn check_whole(file: &File, path: &Path) -> Result<Trailer, Refused> 
     if trailer.code_len != code_len {
         return Err(Refused::Damaged(path.into()));
     }
-    let mut code = Vec::with_capacity(code_len as usize);
-    (&*file).take(code_len).read_to_end(&mut code).map_err(io)?;
-    if code.len() as u64 != code_len || xxh3_64(&code) != trailer.code_digest {
+    let mut code = vec![0; code_len as usize];
+    file.read_exact_at(&mut code, 0).map_err(io)?;
+    if xxh3_64(&code) != trailer.code_digest {
         return Err(Refused::Damaged(path.into()));
     }
     Ok(trailer)

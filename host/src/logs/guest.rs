@@ -119,7 +119,12 @@ impl GuestLogState {
             Stream::Stdout => "INFO",
             Stream::Stderr => "ERROR",
         };
-        self.record(level, line.strip_suffix(b"\r").unwrap_or(&line));
+        let text = line.strip_suffix(b"\r").unwrap_or(&line);
+        // A program written for a native custom runtime prints FC's call markers itself;
+        // the host writes them already, around the call.
+        if !is_fc_marker(text, &self.request_id) {
+            self.record(level, text);
+        }
         // Keep the allocation for the next line.
         *self.line_buffer(stream) = reuse(line);
     }
@@ -139,6 +144,25 @@ impl GuestLogState {
             self.record = reuse(out);
         }
     }
+}
+
+/// Whether `line` is one of FC's call markers for `request_id`, as a native custom
+/// runtime prints them (`FC Invoke Start RequestId: <id>`).
+fn is_fc_marker(line: &[u8], request_id: &str) -> bool {
+    let Ok(line) = std::str::from_utf8(line) else {
+        return false;
+    };
+    let Some((phase, id)) = line
+        .strip_prefix("FC ")
+        .and_then(|rest| rest.split_once(" RequestId: "))
+    else {
+        return false;
+    };
+    let known = ["Invoke", "Initialize", "PreStop", "PreFreeze"];
+    let marker = phase
+        .split_once(' ')
+        .is_some_and(|(kind, edge)| known.contains(&kind) && matches!(edge, "Start" | "End"));
+    marker && !request_id.is_empty() && id.trim_end() == request_id
 }
 
 fn reuse(mut buffer: Vec<u8>) -> Vec<u8> {
@@ -222,6 +246,30 @@ mod tests {
                 "req-1 [ERROR]  oops"
             ]
         );
+    }
+
+    #[test]
+    fn the_guests_own_fc_markers_for_the_call_are_not_repeated() {
+        let (log, buffer) = captured();
+        log.begin_call("r-1");
+        log.write_stream(
+            Stream::Stdout,
+            b"FC Invoke Start RequestId: r-1\nwork\nFC Invoke End RequestId: r-1\r\n",
+        );
+        log.write_stream(Stream::Stdout, b"FC Invoke Start RequestId: r-2\n");
+        log.write_stream(Stream::Stdout, b"FC Invoke Begin RequestId: r-1\n");
+        log.end_call();
+        let lines = without_times(&text(&buffer));
+        assert_eq!(
+            lines,
+            [
+                "r-1 [INFO]  work",
+                "r-1 [INFO]  FC Invoke Start RequestId: r-2",
+                "r-1 [INFO]  FC Invoke Begin RequestId: r-1",
+            ]
+        );
+        assert!(is_fc_marker(b"FC PreStop End RequestId: x", "x"));
+        assert!(!is_fc_marker(b"FC Invoke Start RequestId: x", ""));
     }
 
     #[test]
