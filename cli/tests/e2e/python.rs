@@ -270,3 +270,25 @@ fn the_build_leaves_the_project_as_it_was_and_follows_no_link_in_it() {
     assert!(staged.join("helper.py").is_file());
     assert!(!staged.join("etc").exists());
 }
+
+#[test]
+fn a_requirement_that_is_only_native_fails_the_build_naming_what_was_left_out() {
+    let source = "import orjson\ndef handler(event, context):\n    return orjson.dumps({})\n";
+    let (output, _) = build_sources(
+        PYTHON,
+        "native-only",
+        &[
+            ("index.py", source),
+            ("requirements.txt", "orjson==3.10.18\n"),
+        ],
+        &[],
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("left out `orjson/orjson."), "{stderr}");
+    assert!(
+        stderr.contains("a native extension module cannot run"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("read environment variables"), "{stderr}");
+}

@@ -32,9 +32,10 @@ _entry = _Entry()
 def configure(handler: str, initializer: str, pre_stop: str) -> None:
     """Names the entry points, and imports the handler's module.
 
-    ``fcwasm build`` calls this while it builds the component: the component holds
-    the modules imported now (and only those), and their import costs nothing at cold
-    start. So the module must import at build time.
+    ``fcwasm build`` calls this while it builds the component: the modules imported
+    now are in its snapshot, and their import costs nothing at cold start (the others
+    import at call time from ``handler.files``). So the module must import at build
+    time.
     """
     _entry.handler, _entry.initializer, _entry.pre_stop = handler, initializer, pre_stop
     _logs.install()
@@ -42,10 +43,24 @@ def configure(handler: str, initializer: str, pre_stop: str) -> None:
         _entry.resolve(handler, required=True)
     except Exception as exc:
         raise RuntimeError(
-            f"importing the handler `{handler}` failed while building: {exc!r}. Code at "
-            "module level runs when the component is built, not on FC: read environment "
-            "variables in `initialize` or in the handler"
+            f"importing the handler `{handler}` failed while building: {exc!r}. "
+            + _build_advice(exc)
         ) from exc
+
+
+def _build_advice(exc: Exception) -> str:
+    """What to do about a module that fails to import at build time."""
+    if isinstance(exc, ImportError):
+        return (
+            "A module it imports is not there: a native extension module cannot run "
+            "in WebAssembly (the build leaves those out and names each above), so use "
+            "a pure-Python package instead; a package that is not installed goes in "
+            "requirements.txt"
+        )
+    return (
+        "Code at module level runs when the component is built, not on FC: read "
+        "environment variables in `initialize` or in the handler"
+    )
 
 
 def _run(ctx: Any, call: Callable[[Context], Any]) -> Any:
