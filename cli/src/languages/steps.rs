@@ -6,13 +6,10 @@ use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 
-/// Removes the folder `dir` and everything in it, if it is there.
+/// Removes the folder `dir` and everything in it, if it is there (a link there is
+/// removed itself, never followed).
 pub(crate) fn clear(dir: &std::path::Path) -> anyhow::Result<()> {
-    if dir.exists() {
-        std::fs::remove_dir_all(dir)
-            .with_context(|| format!("cannot clear `{}`", dir.display()))?;
-    }
-    Ok(())
+    super::tree::remove(dir)
 }
 
 /// Runs `step`, then prints its name and duration.
