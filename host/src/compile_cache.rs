@@ -7,7 +7,6 @@ use std::hash::Hasher;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 
 use crate::native_code::{self, TrustedDir};
@@ -45,9 +44,24 @@ impl CompileCache {
         TrustedDir::open(&self.dir)
     }
 
-    /// The name in the cache of the compiled form of `module` (its bytes) for `engine`.
-    pub(crate) fn name_for(&self, engine: &Engine, module: &[u8]) -> String {
-        format!("{}.cwasm", key(engine, module))
+    /// The name in the cache of the compiled form of the module `bytes` for `engine`.
+    pub(crate) fn name_for(&self, engine: &Engine, bytes: &[u8]) -> String {
+        let mut hasher = Key::new(engine);
+        hasher.0.update(bytes);
+        hasher.name()
+    }
+
+    /// [`CompileCache::name_for`] the module in `file`, read through a small buffer.
+    pub(crate) fn name_for_file(
+        &self,
+        engine: &Engine,
+        file: &std::fs::File,
+    ) -> std::io::Result<String> {
+        let mut hasher = Key::new(engine);
+        native_code::for_each_chunk(file, u64::MAX, |chunk| {
+            hasher.0.update(chunk);
+        })?;
+        Ok(hasher.name())
     }
 
     /// Where the entry `name` is, for messages.
@@ -118,25 +132,29 @@ fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("cannot create `{}`", dir.display()))
 }
 
-/// The hex SHA-256 of the engine's compatibility hash and the module's bytes.
-fn key(engine: &Engine, module: &[u8]) -> String {
-    let mut hasher = ShaHasher(Sha256::new());
-    std::hash::Hash::hash(&engine.precompile_compatibility_hash(), &mut hasher);
-    let mut sha = hasher.0;
-    sha.update(module);
-    sha.finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+/// The cache's key: the BLAKE3 digest of the engine's compatibility hash and the
+/// module's bytes. A cryptographic digest, because the cache holds modules of any
+/// origin: no one can make a module whose name is another's (and so have their
+/// compiled code mapped for that module, with its grants).
+struct Key(blake3::Hasher);
+
+impl Key {
+    fn new(engine: &Engine) -> Self {
+        let mut key = Key(blake3::Hasher::new());
+        std::hash::Hash::hash(&engine.precompile_compatibility_hash(), &mut key);
+        key
+    }
+
+    fn name(&self) -> String {
+        format!("{}.cwasm", self.0.finalize().to_hex())
+    }
 }
 
-/// Feeds what `Hash` writes into SHA-256, so the engine's compatibility hash (which
-/// only implements `Hash`) is part of the key.
-struct ShaHasher(Sha256);
-
-impl Hasher for ShaHasher {
+/// What `Hash` writes (the engine's compatibility hash only implements `Hash`) goes
+/// into the digest.
+impl Hasher for Key {
     fn finish(&self) -> u64 {
-        unreachable!("only the SHA-256 digest is read")
+        unreachable!("only the BLAKE3 digest is read")
     }
 
     fn write(&mut self, bytes: &[u8]) {
@@ -160,16 +178,21 @@ mod tests {
     }
 
     #[test]
-    fn the_key_follows_the_bytes_and_the_engine() {
+    fn the_name_follows_the_bytes_and_the_engine_read_whole_or_from_a_file() {
+        let cache = CompileCache::new(PathBuf::from("/unused"));
         let engine = Engine::default();
-        let a = key(&engine, b"module a");
-        assert_eq!(a, key(&engine, b"module a"));
-        assert_ne!(a, key(&engine, b"module b"));
-        assert_eq!(a.len(), 64);
+        let a = cache.name_for(&engine, b"module a");
+        assert_eq!(a, cache.name_for(&engine, b"module a"));
+        assert_ne!(a, cache.name_for(&engine, b"module b"));
+        assert_eq!(a.len(), 64 + ".cwasm".len());
         let mut config = wasmtime::Config::new();
         config.epoch_interruption(true);
         let other = Engine::new(&config).unwrap();
-        assert_ne!(a, key(&other, b"module a"));
+        assert_ne!(a, cache.name_for(&other, b"module a"));
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), b"module a").unwrap();
+        let read = cache.name_for_file(&engine, file.as_file()).unwrap();
+        assert_eq!(read, a);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::bindings::{
     Handler, PACKAGE_VERSION, event_handler, http_handler, incoming_handler, lifecycle,
 };
 use crate::compile_cache::CompileCache;
-use crate::native_code::{self, Refused, TrustedDir};
+use crate::native_code::{self, ModuleDigest, Refused, TrustedDir};
 use crate::state::HostState;
 
 /// How often the epoch advances. A running guest yields to the scheduler at each tick,
@@ -92,11 +92,12 @@ impl WasmEngine {
             native_code::check_whole(&file, path)?;
             return self.map_open(&file, path);
         }
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+        let cannot_read = || format!("cannot read `{}`", path.display());
+        let module = std::fs::File::open(path).with_context(cannot_read)?;
         let precompiled = precompiled_path(path);
         if std::fs::symlink_metadata(&precompiled).is_ok() {
-            match self.beside(&precompiled, path, &bytes) {
+            let (digest, beside) = self.beside(&precompiled, path, &module);
+            match beside {
                 Ok(component) => {
                     tracing::info!("using precompiled `{}`", precompiled.display());
                     return Ok(component);
@@ -107,48 +108,97 @@ impl WasmEngine {
                     path.display()
                 ),
             }
+            return self.compile_or_cached(path, &module, digest.ok());
         }
+        self.compile_or_cached(path, &module, None)
+    }
+
+    /// Compiles the module opened as `module` (at `path`; `digest`, its identity when
+    /// it is known), through the cache when there is one.
+    fn compile_or_cached(
+        &self,
+        path: &Path,
+        module: &std::fs::File,
+        digest: Option<ModuleDigest>,
+    ) -> anyhow::Result<Component> {
         match &self.cache {
-            Some(cache) => self.compile_cached(cache, path, &bytes),
+            Some(cache) => self.compile_cached(cache, path, module, digest),
             None => {
                 tracing::info!(
                     "compiling `{}` (no usable `{}`; `fcwasm compile` makes one)",
                     path.display(),
-                    precompiled.display()
+                    precompiled_path(path).display()
                 );
+                let bytes = read_whole(module)
+                    .with_context(|| format!("cannot read `{}`", path.display()))?;
                 self.compile(path, &bytes)
             }
         }
     }
 
-    /// The `.cwasm` beside the module at `module` (with its bytes), if the rule lets
-    /// the host use it.
-    fn beside(&self, precompiled: &Path, module: &Path, bytes: &[u8]) -> anyhow::Result<Component> {
-        let file = open_native(precompiled)?;
-        if !native_code::check_whole(&file, precompiled)?.is_of(bytes) {
-            return Err(Refused::OtherModule(precompiled.into(), module.into()).into());
-        }
-        self.map_open(&file, precompiled)
+    /// The identity of the module opened as `module` (at `module_path`), and the
+    /// `.cwasm` beside it, if the rule lets the host use it. The module is hashed
+    /// while the `.cwasm` is checked, on two threads: both are read whole at every start.
+    fn beside(
+        &self,
+        precompiled: &Path,
+        module_path: &Path,
+        module: &std::fs::File,
+    ) -> (std::io::Result<ModuleDigest>, anyhow::Result<Component>) {
+        let (digest, checked) = std::thread::scope(|scope| {
+            let checked = scope.spawn(|| {
+                let file = open_native(precompiled)?;
+                let trailer = native_code::check_whole(&file, precompiled)?;
+                Ok::<_, Refused>((file, trailer))
+            });
+            let digest = ModuleDigest::read(module);
+            let checked = checked
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (digest, checked)
+        });
+        let component = match (&digest, checked) {
+            (_, Err(refused)) => Err(refused.into()),
+            (Err(error), _) => Err(anyhow::anyhow!(
+                "cannot read `{}`: {error}",
+                module_path.display()
+            )),
+            (Ok(digest), Ok((_, trailer))) if !trailer.is_of(digest) => {
+                Err(Refused::OtherModule(precompiled.into(), module_path.into()).into())
+            }
+            (Ok(_), Ok((file, _))) => self.map_open(&file, precompiled),
+        };
+        (digest, component)
     }
 
-    /// Maps the module's compiled form from the cache, or compiles it and stores it
+    /// Maps the compiled form of the module opened as `module` (at `path`; `digest`,
+    /// its identity when it is known) from the cache, or compiles it and stores it
     /// there. A cache that cannot be used or written only costs a compilation.
     fn compile_cached(
         &self,
         cache: &CompileCache,
         path: &Path,
-        bytes: &[u8],
+        module: &std::fs::File,
+        digest: Option<ModuleDigest>,
     ) -> anyhow::Result<Component> {
+        let cannot_read = || format!("cannot read `{}`", path.display());
+        let bytes = || read_whole(module).with_context(cannot_read);
         let dir = match cache.open() {
             Ok(dir) => dir,
             Err(why) => {
                 tracing::warn!("{why}: the compile cache is not used");
-                return self.compile(path, bytes);
+                return self.compile(path, &bytes()?);
             }
         };
-        let name = cache.name_for(&self.engine, bytes);
+        let digest = match digest {
+            Some(digest) => digest,
+            None => ModuleDigest::read(module).with_context(cannot_read)?,
+        };
+        let name = cache
+            .name_for_file(&self.engine, module)
+            .with_context(cannot_read)?;
         let cached = cache.path_of(&name);
-        match self.cached(&dir, &name, &cached, bytes) {
+        match self.cached(&dir, &name, &cached, &digest) {
             Ok(Some(component)) => {
                 dir.touch(&name);
                 tracing::info!("using `{}` compiled before", cached.display());
@@ -158,25 +208,29 @@ impl WasmEngine {
             Err(error) => tracing::warn!("{error:#}; compiling `{}` again", path.display()),
         }
         tracing::info!("compiling `{}` into `{}`", path.display(), cached.display());
-        let component = self.compile(path, bytes)?;
+        let bytes = bytes()?;
+        let component = self.compile(path, &bytes)?;
+        // Named by the bytes compiled, should the file have changed since it was hashed.
+        let digest = ModuleDigest::of(&bytes);
+        let name = cache.name_for(&self.engine, &bytes);
         let stored = component
             .serialize()
             .map_err(anyhow::Error::from)
-            .and_then(|compiled| cache.store(&dir, &name, &native_code::seal(compiled, bytes)));
+            .and_then(|compiled| cache.store(&dir, &name, &native_code::seal(compiled, &digest)));
         if let Err(error) = stored {
             tracing::warn!("{error:#}: the compiled module is not kept");
         }
         Ok(component)
     }
 
-    /// The cache's entry `name` for the module `bytes`: none when there is none, an
-    /// error when the rule refuses it.
+    /// The cache's entry `name` for the module of identity `digest`: none when there is
+    /// none, an error when the rule refuses it.
     fn cached(
         &self,
         dir: &TrustedDir,
         name: &str,
         path: &Path,
-        bytes: &[u8],
+        digest: &ModuleDigest,
     ) -> anyhow::Result<Option<Component>> {
         let file = match dir.open_file(name) {
             Err(Refused::Open(_, error)) if error.kind() == std::io::ErrorKind::NotFound => {
@@ -184,7 +238,7 @@ impl WasmEngine {
             }
             opened => opened?,
         };
-        if !native_code::check_whole(&file, path)?.is_of(bytes) {
+        if !native_code::check_whole(&file, path)?.is_of(digest) {
             return Err(Refused::Damaged(path.into()).into());
         }
         self.map_open(&file, path).map(Some)
@@ -232,9 +286,10 @@ impl WasmEngine {
             return std::fs::read(module)
                 .with_context(|| format!("cannot read `{}`", module.display()));
         }
-        let bytes =
-            std::fs::read(module).with_context(|| format!("cannot read `{}`", module.display()))?;
-        Ok(native_code::seal(compiled, &bytes))
+        let cannot_read = || format!("cannot read `{}`", module.display());
+        let file = std::fs::File::open(module).with_context(cannot_read)?;
+        let digest = ModuleDigest::read(&file).with_context(cannot_read)?;
+        Ok(native_code::seal(compiled, &digest))
     }
 
     /// Compiles the component at `wasm` into wasmtime's precompiled form, with its
@@ -250,8 +305,11 @@ impl WasmEngine {
             .with_context(|| {
                 format!("`{}` is not a valid WebAssembly component", wasm.display())
             })?;
-        write_replacing(output, &native_code::seal(compiled, &bytes))
-            .with_context(|| format!("cannot write `{}`", output.display()))
+        write_replacing(
+            output,
+            &native_code::seal(compiled, &ModuleDigest::of(&bytes)),
+        )
+        .with_context(|| format!("cannot write `{}`", output.display()))
     }
 
     fn link(&self, path: &Path, component: Component) -> anyhow::Result<Module> {
@@ -319,6 +377,14 @@ fn open_native(path: &Path) -> Result<std::fs::File, Refused> {
         .and_then(|name| name.to_str())
         .unwrap_or_default();
     TrustedDir::open(dir)?.open_file(name)
+}
+
+/// The whole of the opened `file`, read by position from its start.
+fn read_whole(file: &std::fs::File) -> std::io::Result<Vec<u8>> {
+    use std::os::unix::fs::FileExt as _;
+    let mut bytes = vec![0; file.metadata()?.len() as usize];
+    file.read_exact_at(&mut bytes, 0)?;
+    Ok(bytes)
 }
 
 /// Writes `bytes` to a new file beside `path`, then renames it over `path`.
@@ -543,7 +609,11 @@ mod tests {
         let foreign = Engine::default().precompile_component(&module).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let cwasm = dir.path().join("handler.cwasm");
-        std::fs::write(&cwasm, native_code::seal(foreign, &module)).unwrap();
+        std::fs::write(
+            &cwasm,
+            native_code::seal(foreign, &native_code::ModuleDigest::of(&module)),
+        )
+        .unwrap();
         let error = WasmEngine::new(1, false).unwrap().load(&cwasm).unwrap_err();
         let message = format!("{error:#}");
         assert!(

@@ -6,11 +6,14 @@
 //! module. Anything else is compiled afresh, with a warning that says why.
 //!
 //! The trailer is 64 bytes after wasmtime's own file (which ignores them): a magic
-//! string, the module's length and XXH3-128 digest, and the XXH3-64 digest of the
-//! compiled bytes before it. XXH3 rather than SHA-256 because both are checked at
-//! every start (SHA-256 of a 19 MB Python component takes 12 ms here, XXH3 a tenth
-//! of that): the adversary is kept out by the ownership rule, the trailer catches a
-//! damaged or mismatched file.
+//! string, the module's length and XXH3-128 digest, and the length and XXH3-64 digest
+//! of the compiled bytes before it. Both are checked at every start, read through a
+//! small buffer rather than into memory, the module on one thread while the compiled
+//! file is checked on another. XXH3 rather than a cryptographic digest because it runs
+//! at memory speed and only has to catch a stale, mismatched or damaged file: the
+//! adversary is kept out by the ownership rule, and the `.cwasm` beside a module comes
+//! from whoever wrote the module. (The compile cache, which holds modules of any
+//! origin, is addressed by a cryptographic digest: see `compile_cache`.)
 
 use std::fs::File;
 use std::os::fd::AsFd;
@@ -18,12 +21,14 @@ use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 
 use rustix::fs::{Mode, OFlags};
-use xxhash_rust::xxh3::{xxh3_64, xxh3_128};
+use xxhash_rust::xxh3::{Xxh3, xxh3_64, xxh3_128};
 
 /// What marks a trailer, and its version.
 const MAGIC: &[u8; 16] = b"fcwasm-cwasm-v1\0";
 /// The trailer's length in bytes.
 pub(crate) const TRAILER_LEN: usize = 64;
+/// How much of a file is hashed at a time: small enough to stay in the CPU's cache.
+const CHUNK: usize = 256 << 10;
 
 /// Why a file of native code is not used.
 #[derive(Debug, thiserror::Error)]
@@ -136,64 +141,83 @@ fn check_owner_and_mode(fd: impl AsFd, path: &Path) -> Result<(), Refused> {
     Ok(())
 }
 
+/// A module's identity as its `.cwasm` records it: its length and XXH3-128 digest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ModuleDigest {
+    len: u64,
+    digest: u128,
+}
+
+impl ModuleDigest {
+    /// The identity of the module `bytes`.
+    pub(crate) fn of(bytes: &[u8]) -> Self {
+        ModuleDigest {
+            len: bytes.len() as u64,
+            digest: xxh3_128(bytes),
+        }
+    }
+
+    /// The identity of the module in `file`, read through a small buffer from its start.
+    pub(crate) fn read(file: &File) -> std::io::Result<Self> {
+        let mut hasher = Xxh3::new();
+        let len = for_each_chunk(file, u64::MAX, |chunk| hasher.update(chunk))?;
+        Ok(ModuleDigest {
+            len,
+            digest: hasher.digest128(),
+        })
+    }
+}
+
 /// What the trailer of a compiled file records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Trailer {
-    module_len: u64,
-    module_digest: u128,
+    module: ModuleDigest,
     code_len: u64,
     code_digest: u64,
 }
 
 impl Trailer {
-    /// The trailer of `code`, compiled from `module`.
-    pub(crate) fn new(module: &[u8], code: &[u8]) -> Self {
-        Trailer {
-            module_len: module.len() as u64,
-            module_digest: xxh3_128(module),
-            code_len: code.len() as u64,
-            code_digest: xxh3_64(code),
-        }
-    }
-
     fn encode(&self) -> [u8; TRAILER_LEN] {
         let mut out = [0; TRAILER_LEN];
         out[..16].copy_from_slice(MAGIC);
-        out[16..24].copy_from_slice(&self.module_len.to_le_bytes());
-        out[24..40].copy_from_slice(&self.module_digest.to_le_bytes());
+        out[16..24].copy_from_slice(&self.module.len.to_le_bytes());
+        out[24..40].copy_from_slice(&self.module.digest.to_le_bytes());
         out[40..48].copy_from_slice(&self.code_len.to_le_bytes());
         out[48..56].copy_from_slice(&self.code_digest.to_le_bytes());
         out
     }
 
     fn decode(bytes: &[u8; TRAILER_LEN]) -> Option<Self> {
-        let array = |at: usize| -> [u8; 16] {
-            let mut out = [0; 16];
-            out.copy_from_slice(&bytes[at..at + 16]);
-            out
-        };
         let u64_at = |at: usize| {
             let mut out = [0; 8];
             out.copy_from_slice(&bytes[at..at + 8]);
             u64::from_le_bytes(out)
         };
+        let mut digest = [0; 16];
+        digest.copy_from_slice(&bytes[24..40]);
         (&bytes[..16] == MAGIC).then(|| Trailer {
-            module_len: u64_at(16),
-            module_digest: u128::from_le_bytes(array(24)),
+            module: ModuleDigest {
+                len: u64_at(16),
+                digest: u128::from_le_bytes(digest),
+            },
             code_len: u64_at(40),
             code_digest: u64_at(48),
         })
     }
 
-    /// Whether `module` is the one this was compiled from.
-    pub(crate) fn is_of(&self, module: &[u8]) -> bool {
-        self.module_len == module.len() as u64 && self.module_digest == xxh3_128(module)
+    /// Whether the module of identity `module` is the one this was compiled from.
+    pub(crate) fn is_of(&self, module: &ModuleDigest) -> bool {
+        self.module == *module
     }
 }
 
-/// `code` (wasmtime's compiled form of `module`) with its trailer.
-pub(crate) fn seal(mut code: Vec<u8>, module: &[u8]) -> Vec<u8> {
-    let trailer = Trailer::new(module, &code);
+/// `code` (wasmtime's compiled form of the module `module`) with its trailer.
+pub(crate) fn seal(mut code: Vec<u8>, module: &ModuleDigest) -> Vec<u8> {
+    let trailer = Trailer {
+        module: *module,
+        code_len: code.len() as u64,
+        code_digest: xxh3_64(&code),
+    };
     code.extend_from_slice(&trailer.encode());
     code
 }
@@ -212,12 +236,36 @@ pub(crate) fn check_whole(file: &File, path: &Path) -> Result<Trailer, Refused> 
     if trailer.code_len != code_len {
         return Err(Refused::Damaged(path.into()));
     }
-    let mut code = vec![0; code_len as usize];
-    file.read_exact_at(&mut code, 0).map_err(io)?;
-    if xxh3_64(&code) != trailer.code_digest {
+    let mut hasher = Xxh3::new();
+    let read = for_each_chunk(file, code_len, |chunk| hasher.update(chunk)).map_err(io)?;
+    if read != code_len || hasher.digest() != trailer.code_digest {
         return Err(Refused::Damaged(path.into()));
     }
     Ok(trailer)
+}
+
+/// Passes the first `limit` bytes of `file` (fewer if it is shorter) to `each`, a
+/// chunk at a time, read by position (the file's offset is left alone); returns how
+/// many bytes there were.
+pub(crate) fn for_each_chunk(
+    file: &File,
+    limit: u64,
+    mut each: impl FnMut(&[u8]),
+) -> std::io::Result<u64> {
+    let mut buffer = vec![0; CHUNK];
+    let mut at = 0u64;
+    while at < limit {
+        let want = (limit - at).min(CHUNK as u64) as usize;
+        let read = match file.read_at(&mut buffer[..want], at) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        each(&buffer[..read]);
+        at += read as u64;
+    }
+    Ok(at)
 }
 
 /// A path that opens the same file as the descriptor `file` (Linux's
@@ -234,7 +282,7 @@ mod tests {
 
     fn sealed_file(dir: &Path, name: &str, module: &[u8], code: &[u8]) -> PathBuf {
         let path = dir.join(name);
-        std::fs::write(&path, seal(code.to_vec(), module)).unwrap();
+        std::fs::write(&path, seal(code.to_vec(), &ModuleDigest::of(module))).unwrap();
         path
     }
 
@@ -245,9 +293,35 @@ mod tests {
         let trusted = TrustedDir::open(dir.path()).unwrap();
         let file = trusted.open_file("m.cwasm").unwrap();
         let trailer = check_whole(&file, Path::new("m.cwasm")).unwrap();
-        assert!(trailer.is_of(b"module"));
-        assert!(!trailer.is_of(b"modulf"));
-        assert!(!trailer.is_of(b"module and more"));
+        assert!(trailer.is_of(&ModuleDigest::of(b"module")));
+        assert!(!trailer.is_of(&ModuleDigest::of(b"modulf")));
+        assert!(!trailer.is_of(&ModuleDigest::of(b"module and more")));
+    }
+
+    #[test]
+    fn a_module_read_in_chunks_has_the_digest_of_its_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        for len in [0, 1, CHUNK - 1, CHUNK, 3 * CHUNK + 17] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+            let path = dir.path().join(format!("{len}.wasm"));
+            std::fs::write(&path, &bytes).unwrap();
+            let read = ModuleDigest::read(&File::open(&path).unwrap()).unwrap();
+            assert_eq!(read, ModuleDigest::of(&bytes), "{len} bytes");
+        }
+    }
+
+    #[test]
+    fn code_longer_than_a_chunk_is_checked_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let code: Vec<u8> = (0..2 * CHUNK + 5).map(|i| (i % 253) as u8).collect();
+        let path = sealed_file(dir.path(), "m.cwasm", b"module", &code);
+        let trusted = TrustedDir::open(dir.path()).unwrap();
+        let check = || check_whole(&trusted.open_file("m.cwasm").unwrap(), &path);
+        assert!(check().is_ok());
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[2 * CHUNK + 1] ^= 0x80;
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(matches!(check(), Err(Refused::Damaged(_))));
     }
 
     #[test]
