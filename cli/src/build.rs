@@ -136,9 +136,9 @@ fn detect(dir: &Path, handler: &str) -> anyhow::Result<Language> {
             javascript.display()
         ),
         (false, None) => bail!(
-            "`{}` has no `go.mod`, no `.c` file, no `{}` and no `{}.js` (the module of \
-             --handler {handler}): bootstrap build knows Go, C, Python and JavaScript \
-             projects; Rust functions build with cargo (see `bootstrap new`)",
+            "`{}` has no `.go` file, no `.c` file, no `{}` and no `{}.js` (the module of \
+             --handler {handler}): fcwasm build knows Go, C, Python and JavaScript \
+             projects; Rust functions build with cargo (see `fcwasm new`)",
             dir.display(),
             python.display(),
             handler

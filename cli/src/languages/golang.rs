@@ -24,6 +24,8 @@ const GO_VERSION: &str = "1.27.3";
 const SDK_MODULE: &str = "github.com/awesome-fc/golang-runtime";
 /// The file, added to package `main`, that hands `main` to the SDK.
 const MAIN_HOOK: &str = "zz_bootstrap_main.go";
+/// The module path of a project that has no `go.mod`.
+const MODULE_WITHOUT_GO_MOD: &str = "handler";
 
 /// What a failed Go build most often means here.
 const BUILD_HINT: &str = "the Go build failed. Its messages may name `zz_bootstrap_main.go`, \
@@ -34,9 +36,30 @@ const BUILD_HINT: &str = "the Go build failed. Its messages may name `zz_bootstr
     is reachable, GOMODCACHE) or in the project (a `replace` to a folder): no proxy is used, \
     and vendor/ is not read";
 
-/// Whether `dir` holds a Go project.
+/// Whether `dir` holds a Go project: a `go.mod`, or Go files without one (the build
+/// then gives them a module of its own).
 pub(crate) fn is_project(dir: &Path) -> bool {
-    dir.join("go.mod").is_file()
+    dir.join("go.mod").is_file() || !go_files(dir).is_empty()
+}
+
+/// The Go source files of package `dir` (not its tests), by name.
+fn go_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            let name = path
+                .file_name()
+                .and_then(|name| name.to_str())
+                .unwrap_or("");
+            name.ends_with(".go") && !name.ends_with("_test.go") && path.is_file()
+        })
+        .collect();
+    files.sort();
+    files
 }
 
 /// Builds the Go project of `args` into `output`, this build's files in `scratch`.
@@ -68,6 +91,7 @@ pub(crate) fn build(args: &BuildArgs, scratch: &Path, output: &Path) -> anyhow::
         world,
         &sdk.join("internal/bindings"),
     )?;
+    refuse_net_http_server(&project)?;
     let workspace = write_workspace(scratch, &project, &[&sdk, &pkg])?;
     let overlay = write_overlay(scratch, &project)?;
     let module = scratch.join("module.wasm");
@@ -96,6 +120,113 @@ pub(crate) fn build(args: &BuildArgs, scratch: &Path, output: &Path) -> anyhow::
     })
 }
 
+/// Refuses a program that serves with net/http's own `ListenAndServe`: in WebAssembly
+/// nothing can listen, so it would block `main` forever and every call would trap
+/// (Go's "all goroutines are asleep - deadlock!"); `gr.ListenAndServe` takes the same
+/// arguments and serves the function's HTTP requests.
+fn refuse_net_http_server(project: &Path) -> anyhow::Result<()> {
+    for file in go_files(project) {
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("cannot read `{}`", file.display()))?;
+        if let Some((line, call)) = net_http_server_call(&text) {
+            bail!(
+                "{}:{line}: `{call}` cannot serve in WebAssembly (nothing can listen, so \
+                 `main` would block and every call fail with a deadlock): call \
+                 `gr.ListenAndServe(addr, handler)` instead, from \
+                 `import gr \"{SDK_MODULE}\"`, which serves the function's HTTP requests \
+                 with the same handler",
+                file.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The first line (from 1) that calls net/http's `ListenAndServe` or
+/// `ListenAndServeTLS` (through the name the file imports net/http as), and the call.
+fn net_http_server_call(text: &str) -> Option<(usize, String)> {
+    let code = code_only(text);
+    let package = net_http_name(text)?;
+    ["ListenAndServeTLS", "ListenAndServe"]
+        .iter()
+        .find_map(|function| {
+            let call = format!("{package}.{function}");
+            let found = code.match_indices(&call).find(|(at, _)| {
+                let before = code[..*at].chars().next_back();
+                let after = code[at + call.len()..].trim_start();
+                !is_ident_char(before) && after.starts_with('(')
+            })?;
+            Some((code[..found.0].matches('\n').count() + 1, call))
+        })
+}
+
+/// The name a Go file imports net/http as (`http` unless renamed), if it does.
+fn net_http_name(text: &str) -> Option<String> {
+    let quoted = "\"net/http\"";
+    text.lines().find_map(|line| {
+        let line = line.trim().trim_start_matches("import").trim();
+        let before = line.strip_suffix(quoted)?.trim();
+        match before {
+            "" | "(" => Some("http".to_owned()),
+            "_" | "." => None,
+            name => Some(name.to_owned()),
+        }
+    })
+}
+
+/// Go source with its comments and the insides of its string and rune literals
+/// blanked (lines kept), so what is searched is code.
+fn code_only(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    let blank = |c: char| if c == '\n' { '\n' } else { ' ' };
+    while let Some(c) = chars.next() {
+        match c {
+            '/' if chars.peek() == Some(&'/') => {
+                out.push(' ');
+                while let Some(&next) = chars.peek() {
+                    if next == '\n' {
+                        break;
+                    }
+                    out.push(' ');
+                    chars.next();
+                }
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                out.push_str("  ");
+                let mut last = ' ';
+                for next in chars.by_ref() {
+                    out.push(blank(next));
+                    if last == '*' && next == '/' {
+                        break;
+                    }
+                    last = next;
+                }
+            }
+            '"' | '\'' | '`' => {
+                out.push(c);
+                let mut escaped = false;
+                for next in chars.by_ref() {
+                    if next == c && !escaped {
+                        out.push(c);
+                        break;
+                    }
+                    escaped = c != '`' && next == '\\' && !escaped;
+                    out.push(blank(next));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Whether `c` can end an identifier (so `gohttp.ListenAndServe` is not net/http's).
+fn is_ident_char(c: Option<char>) -> bool {
+    c.is_some_and(|c| c.is_alphanumeric() || c == '_')
+}
+
 /// The Go workspace of the build: the project, the SDK and the bindings' runtime.
 fn write_workspace(scratch: &Path, project: &Path, modules: &[&Path]) -> anyhow::Result<PathBuf> {
     let mut text = format!("go {GO_VERSION}\n\nuse (\n");
@@ -108,8 +239,23 @@ fn write_workspace(scratch: &Path, project: &Path, modules: &[&Path]) -> anyhow:
     Ok(path)
 }
 
-/// The overlay that adds [`MAIN_HOOK`] to package `main` in `project`.
+/// The overlay that adds [`MAIN_HOOK`] to package `main` in `project`, and a
+/// `go.mod` when the project has none (so a folder of Go files builds as it would
+/// with `go mod init`, and nothing is written into it).
 fn write_overlay(scratch: &Path, project: &Path) -> anyhow::Result<PathBuf> {
+    let mut replace = serde_json::Map::new();
+    if !project.join("go.mod").is_file() {
+        let go_mod = scratch.join("go.mod");
+        std::fs::write(
+            &go_mod,
+            format!("module {MODULE_WITHOUT_GO_MOD}\n\ngo {GO_VERSION}\n"),
+        )
+        .with_context(|| format!("cannot write `{}`", go_mod.display()))?;
+        replace.insert(
+            project.join("go.mod").to_string_lossy().into_owned(),
+            go_mod.to_string_lossy().into_owned().into(),
+        );
+    }
     let hook = scratch.join(MAIN_HOOK);
     let text = format!(
         "// Written by `fcwasm build`: the SDK runs `main` before the first call.\n\
@@ -118,7 +264,6 @@ fn write_overlay(scratch: &Path, project: &Path) -> anyhow::Result<PathBuf> {
          func init() {{ bootstrapgr.SetMain(main) }}\n"
     );
     std::fs::write(&hook, text).with_context(|| format!("cannot write `{}`", hook.display()))?;
-    let mut replace = serde_json::Map::new();
     replace.insert(
         project.join(MAIN_HOOK).to_string_lossy().into_owned(),
         hook.to_string_lossy().into_owned().into(),
@@ -155,6 +300,77 @@ fn toolchain(args: &BuildArgs) -> anyhow::Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_net_http_server_call_is_found_in_code_only() {
+        let program = |body: &str| {
+            format!(
+                "package main\n\nimport (\n\t\"fmt\"\n\t\"net/http\"\n)\n\nfunc main() {{\n{body}\n}}\n"
+            )
+        };
+        let found = net_http_server_call;
+        assert_eq!(
+            found(&program("\thttp.ListenAndServe(\":\"+port, nil)")),
+            Some((9, "http.ListenAndServe".to_owned()))
+        );
+        assert_eq!(
+            found(&program(
+                "\turl := \"http://x\"; http.ListenAndServeTLS (a, c, k, nil)"
+            )),
+            Some((9, "http.ListenAndServeTLS".to_owned()))
+        );
+        assert_eq!(found(&program("\tgr.ListenAndServe(\":9000\", nil)")), None);
+        assert_eq!(
+            found(&program("\t// http.ListenAndServe(\":9000\", nil)")),
+            None
+        );
+        assert_eq!(
+            found(&program("\t/* http.ListenAndServe(\n\t*/ fmt.Println()")),
+            None
+        );
+        assert_eq!(
+            found(&program("\tfmt.Println(\"http.ListenAndServe(\")")),
+            None
+        );
+        assert_eq!(
+            found(&program("\tfmt.Println(`\nhttp.ListenAndServe(`)")),
+            None
+        );
+        assert_eq!(found(&program("\tnethttp.ListenAndServe(a, nil)")), None);
+        let renamed =
+            "package main\n\nimport nh \"net/http\"\n\nfunc main() { nh.ListenAndServe(a, nil) }\n";
+        assert_eq!(found(renamed), Some((5, "nh.ListenAndServe".to_owned())));
+        let without = "package main\n\nfunc main() { http.ListenAndServe(a, nil) }\n";
+        assert_eq!(found(without), None, "not net/http's");
+    }
+
+    #[test]
+    fn a_folder_of_go_files_is_a_project_and_gets_a_go_mod_in_the_overlay() {
+        let project = tempfile::tempdir().unwrap();
+        let scratch = tempfile::tempdir().unwrap();
+        assert!(!is_project(project.path()));
+        std::fs::write(project.path().join("main_test.go"), "package main\n").unwrap();
+        assert!(!is_project(project.path()), "tests alone are not a program");
+        std::fs::write(project.path().join("main.go"), "package main\n").unwrap();
+        assert!(is_project(project.path()));
+        let overlay = write_overlay(scratch.path(), project.path()).unwrap();
+        let overlay: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(overlay).unwrap()).unwrap();
+        let go_mod = project.path().join("go.mod");
+        let written = overlay["Replace"][go_mod.to_str().unwrap()]
+            .as_str()
+            .unwrap();
+        assert!(written.starts_with(scratch.path().to_str().unwrap()));
+        assert_eq!(
+            std::fs::read_to_string(written).unwrap(),
+            format!("module handler\n\ngo {GO_VERSION}\n")
+        );
+        assert!(!go_mod.exists(), "nothing is written into the project");
+        std::fs::write(&go_mod, "module mine\n").unwrap();
+        let overlay = write_overlay(scratch.path(), project.path()).unwrap();
+        let overlay = std::fs::read_to_string(overlay).unwrap();
+        assert!(!overlay.contains("go.mod"), "{overlay}");
+    }
 
     /// The one change to the crate's `runtime.go`: `cabi_realloc` does not pin.
     const UNPINNED: (&str, &str) = (

@@ -18,7 +18,8 @@ struct Built {
     gr_start: PathBuf,
     /// A net/http program on its own mux, started the way servers are.
     serve: PathBuf,
-    /// A program whose first start fails, with a PreStop hook.
+    /// A program whose first start fails, with a PreStop hook; a folder of Go files
+    /// with no `go.mod`.
     restart: PathBuf,
 }
 
@@ -47,15 +48,15 @@ func main() {
 }
 "#;
 
-/// Builds the test project `name`: a go.mod and `main.go` holding `source`.
-fn build_project(name: &str, source: &str) -> PathBuf {
+/// Builds the test project `name`: `main.go` holding `source`, with a `go.mod` when
+/// `with_go_mod` (without one, the build gives it its own).
+fn build_project(name: &str, source: &str, with_go_mod: bool) -> PathBuf {
     let dir = projects::project_dir(GO, name);
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("go.mod"),
-        format!("module example.com/{name}\n\ngo 1.25\n"),
-    )
-    .unwrap();
+    if with_go_mod {
+        let go_mod = format!("module example.com/{name}\n\ngo 1.25\n");
+        std::fs::write(dir.join("go.mod"), go_mod).unwrap();
+    }
     let (output, module) = projects::build_source(GO, name, "main.go", source, &[]);
     assert!(
         output.status.success(),
@@ -124,8 +125,8 @@ fn built() -> &'static Built {
         event: build_example(GO, "event"),
         http: build_example(GO, "http"),
         gr_start: build_example(GO, "gr-start"),
-        serve: build_project("serve", SERVE),
-        restart: build_project("restart", RESTART),
+        serve: build_project("serve", SERVE, true),
+        restart: build_project("restart", RESTART, false),
     })
 }
 
@@ -356,10 +357,8 @@ async fn a_main_that_failed_runs_again_at_the_next_call_and_pre_stop_runs() {
     assert_eq!(body["errorType"], "string", "{body}");
     assert_eq!(body["errorMessage"], "the first start fails");
     let frame = body["stackTrace"][0].as_str().unwrap();
-    assert!(
-        frame.starts_with("main.main (example.com/restart/main.go:"),
-        "{frame}"
-    );
+    // The module path is the one the build gives a folder without go.mod.
+    assert!(frame.starts_with("main.main (handler/main.go:"), "{frame}");
     assert_eq!(text(&host.invoke("x").await), "started 2 times");
     let stop = host.send(projects::pre_stop("go-stop")).await;
     assert_eq!(stop.status(), 200, "{}", text(&stop));
@@ -369,4 +368,41 @@ async fn a_main_that_failed_runs_again_at_the_next_call_and_pre_stop_runs() {
         "{}",
         host.log()
     );
+}
+
+#[test]
+fn a_folder_without_go_mod_builds_and_keeps_no_go_mod() {
+    let module = &built().restart;
+    let project = module.parent().unwrap();
+    assert!(
+        !project.join("go.mod").exists(),
+        "the build's go.mod is its own"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(project)
+        .unwrap()
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name != ".bootstrap-build")
+        .collect();
+    names.sort();
+    assert_eq!(names, ["handler.wasm", "main.go"]);
+}
+
+#[test]
+fn a_kept_net_http_listen_and_serve_fails_the_build_naming_gr_listen_and_serve() {
+    let source = "package main\n\nimport (\n\t\"net/http\"\n)\n\nfunc main() {\n\t\
+                  // http.ListenAndServe in a comment is not a call\n\t\
+                  http.ListenAndServe(\":9000\", nil)\n}\n";
+    let (output, module) = projects::build_source(GO, "listen-and-serve", "main.go", source, &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("main.go:9: `http.ListenAndServe`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("gr.ListenAndServe(addr, handler)"),
+        "{stderr}"
+    );
+    assert!(!module.exists());
 }
