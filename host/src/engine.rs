@@ -305,11 +305,9 @@ impl WasmEngine {
             .with_context(|| {
                 format!("`{}` is not a valid WebAssembly component", wasm.display())
             })?;
-        write_replacing(
-            output,
-            &native_code::seal(compiled, &ModuleDigest::of(&bytes)),
-        )
-        .with_context(|| format!("cannot write `{}`", output.display()))
+        let sealed = native_code::seal(compiled, &ModuleDigest::of(&bytes));
+        crate::replace_file(output, |file| std::io::Write::write_all(file, &sealed))
+            .with_context(|| format!("cannot write `{}`", output.display()))
     }
 
     fn link(&self, path: &Path, component: Component) -> anyhow::Result<Module> {
@@ -385,22 +383,6 @@ fn read_whole(file: &std::fs::File) -> std::io::Result<Vec<u8>> {
     let mut bytes = vec![0; file.metadata()?.len() as usize];
     file.read_exact_at(&mut bytes, 0)?;
     Ok(bytes)
-}
-
-/// Writes `bytes` to a new file beside `path`, then renames it over `path`.
-fn write_replacing(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    use std::os::unix::fs::PermissionsExt as _;
-    let dir = path
-        .parent()
-        .filter(|dir| !dir.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut file = tempfile::NamedTempFile::new_in(dir)?;
-    file.write_all(bytes)?;
-    file.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    file.persist(path).map_err(|error| error.error)?;
-    Ok(())
 }
 
 fn engine_config(max_instances: usize, perf_map: bool) -> anyhow::Result<Config> {

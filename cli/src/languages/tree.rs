@@ -61,24 +61,10 @@ fn copy_file(from: &Path, to: &Path) -> anyhow::Result<()> {
 /// Copies the file `from` over `to`: into a new file beside `to`, renamed over it,
 /// so a link at `to` is replaced, never written through.
 pub(crate) fn copy_file_replacing(from: &Path, to: &Path) -> anyhow::Result<()> {
-    let dir = to
-        .parent()
-        .filter(|dir| !dir.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut partial = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in `{}`", dir.display()))?;
     let mut source =
         std::fs::File::open(from).with_context(|| format!("cannot open `{}`", from.display()))?;
-    std::io::copy(&mut source, partial.as_file_mut())
-        .with_context(|| format!("cannot copy `{}`", from.display()))?;
-    use std::os::unix::fs::PermissionsExt as _;
-    partial
-        .as_file()
-        .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    partial
-        .persist(to)
-        .with_context(|| format!("cannot write `{}`", to.display()))?;
-    Ok(())
+    host::replace_file(to, |file| std::io::copy(&mut source, file).map(drop))
+        .with_context(|| format!("cannot write `{}` from `{}`", to.display(), from.display()))
 }
 
 /// A folder the build writes in (`.bootstrap-build`): made if missing; refused if
