@@ -28,7 +28,7 @@ const MAGIC: &[u8; 16] = b"fcwasm-cwasm-v1\0";
 /// The trailer's length in bytes.
 pub(crate) const TRAILER_LEN: usize = 64;
 /// How much of a file is hashed at a time: small enough to stay in the CPU's cache.
-const CHUNK: usize = 256 << 10;
+const CHUNK: usize = 64 << 10;
 
 /// Why a file of native code is not used.
 #[derive(Debug, thiserror::Error)]
