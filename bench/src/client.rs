@@ -63,3 +63,15 @@ pub(crate) fn invoke_with(
 pub(crate) fn invoke_request(body: impl Into<Bytes>) -> Request<Full<Bytes>> {
     invoke_with(body, &[])
 }
+
+/// `GET path` with `headers` and no body, as a client's request reaches an HTTP
+/// function.
+pub(crate) fn get_with(path: &str, headers: &[(&str, &str)]) -> Request<Full<Bytes>> {
+    let mut request = Request::get(path).header("host", "127.0.0.1");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request
+        .body(Full::new(Bytes::new()))
+        .expect("a valid request")
+}

@@ -98,6 +98,7 @@ const BARE_WORLD: &str = "event-function";
 
 fn invoke_load(connections: usize) -> Load {
     Load {
+        method: "POST",
         path: "/invoke",
         body_bytes: 64,
         headers: platform::INVOKE,
@@ -285,7 +286,8 @@ fn toolchain_dir() -> anyhow::Result<PathBuf> {
         .with_context(|| format!("no JavaScript toolchain in `{}`", tools.display()))
 }
 
-fn run(command: &mut Command) -> anyhow::Result<()> {
+/// Runs `command`, failing with its stderr if it fails.
+pub(crate) fn run(command: &mut Command) -> anyhow::Result<()> {
     let output = command.output()?;
     anyhow::ensure!(
         output.status.success(),

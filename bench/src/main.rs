@@ -4,6 +4,10 @@
 //! same work (and `wasmtime serve`, when built): throughput and latency, cold start,
 //! memory, instance replacement, hot swap, and the Python and JavaScript examples. It prints one table and writes it into
 //! BENCHMARKS.md with the command, versions and machine.
+//!
+//! `cargo run --release -p bench -- webapps` instead measures web apps (Express, Flask)
+//! on their native runtime beside the same app through bootstrap, into a section of
+//! its own ([`webapps`]).
 
 mod client;
 mod languages;
@@ -11,6 +15,8 @@ mod platform;
 mod report;
 mod scenarios;
 mod server;
+mod webapps;
+mod webapps_report;
 mod wrk;
 
 use std::path::{Path, PathBuf};
@@ -18,28 +24,41 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 use crate::report::{ColdStarts, Results};
 use crate::scenarios::{Setup, cold_start, module_copy};
+use crate::webapps::first_line;
 
 /// Side-by-side benchmarks of bootstrap against a native baseline.
 #[derive(Debug, Parser)]
 struct Args {
+    /// What to run instead of the main suite.
+    #[command(subcommand)]
+    suite: Option<Suite>,
     /// Seconds of each round of a throughput measurement (five alternating rounds per
     /// side-by-side row).
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, global = true)]
     duration: u64,
     /// Seconds of warm-up before each.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, global = true)]
     warmup: u64,
     /// The `wasmtime` CLI for the `wasmtime serve` baseline.
     /// [default: bench/.tools/bin/wasmtime, else on PATH]
     #[arg(long)]
     wasmtime: Option<PathBuf>,
     /// Where to write the results.
-    #[arg(long, default_value = "BENCHMARKS.md")]
+    #[arg(long, default_value = "BENCHMARKS.md", global = true)]
     output: PathBuf,
+}
+
+/// The suites besides the main one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+enum Suite {
+    /// Web apps (the Express seed, the Flask example) on Node.js and CPython against
+    /// the same app through bootstrap: cold start, `GET /` throughput and latency at c8
+    /// and c32, peak RSS.
+    Webapps,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -48,27 +67,46 @@ fn main() -> anyhow::Result<()> {
         .parent()
         .context("the repository")?;
     wrk::ensure_installed()?;
-    build(root)?;
+    let webapps = args.suite == Some(Suite::Webapps);
+    build(root, !webapps)?;
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
     pin_self_to(wrk::LOAD_CPU)?;
     let scratch = std::env::temp_dir().join(format!("bench-{}", std::process::id()));
     std::fs::create_dir_all(&scratch)?;
     let (wasmtime, wasmtime_missing) = find_wasmtime(root, args.wasmtime.clone());
     let target = root.join("target");
+    // `webapps` builds and runs the static target only: the glibc paths are not run.
+    let glibc = |name: &str| {
+        let built = target.join(GLIBC).join("release").join(name);
+        if webapps {
+            Ok(built)
+        } else {
+            deployed_copy(&built, &scratch)
+        }
+    };
     let setup = Setup {
         bootstrap: deployed_copy(&target.join(STATIC).join("release/bootstrap"), &scratch)?,
         fcwasm: target.join(STATIC).join("release/fcwasm"),
-        bootstrap_glibc: deployed_copy(&target.join(GLIBC).join("release/bootstrap"), &scratch)?,
-        native: deployed_copy(&target.join(GLIBC).join("release/native-echo"), &scratch)?,
+        bootstrap_glibc: glibc("bootstrap")?,
+        native: glibc("native-echo")?,
         wasmtime,
         scratch: scratch.clone(),
         warmup: Duration::from_secs(args.warmup),
         duration: Duration::from_secs(args.duration),
     };
-    let results = tokio::runtime::Builder::new_current_thread()
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .build()?
-        .block_on(run(&setup, root, wasmtime_missing))?;
+        .build()?;
+    if webapps {
+        let figures = runtime.block_on(setup.webapps(root))?;
+        let _ = std::fs::remove_dir_all(&scratch);
+        let table = webapps_report::markdown(&figures, &webapps_header(&setup, cpus));
+        println!("{table}");
+        webapps_report::write_into(&root.join(&args.output), &table)?;
+        eprintln!("wrote {}", args.output.display());
+        return Ok(());
+    }
+    let results = runtime.block_on(run(&setup, root, wasmtime_missing))?;
     let _ = std::fs::remove_dir_all(&scratch);
     let table = results.markdown(&header(&setup, cpus));
     println!("{table}");
@@ -112,9 +150,9 @@ async fn run(
 }
 
 /// Builds what the suite runs, in release: the static `bootstrap` and `fcwasm` (the
-/// build the tests run, so nothing is rebuilt after `cargo test --release`), and for
-/// glibc the native baseline and the executables again.
-fn build(root: &Path) -> anyhow::Result<()> {
+/// build the tests run, so nothing is rebuilt after `cargo test --release`), and with
+/// `glibc` the native baseline and the executables again for glibc.
+fn build(root: &Path, glibc: bool) -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let builds: [&[&str]; 2] = [
         &["build", "--release", "-p", "fcwasm"],
@@ -129,7 +167,7 @@ fn build(root: &Path) -> anyhow::Result<()> {
             GLIBC,
         ],
     ];
-    for args in builds {
+    for args in builds.into_iter().take(if glibc { 2 } else { 1 }) {
         let status = Command::new(&cargo).args(args).current_dir(root).status()?;
         anyhow::ensure!(status.success(), "`cargo {}` failed", args.join(" "));
     }
@@ -189,48 +227,60 @@ fn find_wasmtime(root: &Path, flag: Option<PathBuf>) -> (Option<PathBuf>, Option
     (None, Some(why.into()))
 }
 
-/// The command, versions and machine of this run.
-fn header(setup: &Setup, cpus: usize) -> String {
-    let output = |program: &str, args: &[&str]| {
-        Command::new(program)
-            .args(args)
-            .output()
-            .map(|o| {
-                String::from_utf8_lossy(&o.stdout)
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_string()
-            })
-            .unwrap_or_default()
-    };
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+/// The command, versions and machine of a `webapps` run.
+fn webapps_header(setup: &Setup, cpus: usize) -> String {
+    format!(
+        "Run on {} with `cargo run --release -p bench -- webapps --duration {} --warmup {}` \
+         (both servers up, {} alternating rounds of {}s after {}s warm-up each per load, the \
+         round with the median throughput ratio shown; cold starts alternate sides, bootstrap \
+         mapping the `.cwasm` of `fcwasm compile`; servers on CPU 0, wrk on CPU 1).\n\n\
+         - machine: {}, {cpus} CPUs, {}\n- bootstrap {} (static build) with wasmtime 48.0.8; {}",
+        first_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+        setup.duration.as_secs(),
+        setup.warmup.as_secs(),
+        scenarios::ROUNDS,
+        setup.duration.as_secs(),
+        setup.warmup.as_secs(),
+        cpu_model(),
+        first_line("uname", &["-sr"]),
+        env!("CARGO_PKG_VERSION"),
+        first_line("wrk", &["--version"]),
+    )
+}
+
+/// The CPU's model name.
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|info| {
             info.lines()
                 .find(|l| l.starts_with("model name"))
                 .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The command, versions and machine of this run.
+fn header(setup: &Setup, cpus: usize) -> String {
+    let cpu = cpu_model();
     let wasmtime = setup
         .wasmtime
         .as_ref()
-        .map(|w| output(&w.display().to_string(), &["--version"]))
+        .map(|w| first_line(&w.display().to_string(), &["--version"]))
         .unwrap_or_else(|| "not built".into());
     format!(
         "Run on {} with `cargo run --release -p bench` (side-by-side rows: both servers up, {} \
          alternating rounds of {}s after {}s warm-up each, the round with the median ratio shown; \
          servers on CPU 0, wrk on CPU 1).\n\n- machine: {cpu}, {} CPUs, {}\n- {}; bootstrap {} with wasmtime 48.0.8; {}; wasmtime CLI: {wasmtime}",
-        output("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+        first_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
         scenarios::ROUNDS,
         setup.duration.as_secs(),
         setup.warmup.as_secs(),
         cpus,
-        output("uname", &["-sr"]),
-        output("rustc", &["--version"]),
+        first_line("uname", &["-sr"]),
+        first_line("rustc", &["--version"]),
         env!("CARGO_PKG_VERSION"),
-        output("wrk", &["--version"]),
+        first_line("wrk", &["--version"]),
     )
 }
 

@@ -337,14 +337,36 @@ impl Results {
 pub(crate) fn write_into(path: &Path, results: &str) -> anyhow::Result<()> {
     let existing = std::fs::read_to_string(path)
         .unwrap_or_else(|_| format!("# Benchmarks\n\n{START}\n{END}\n"));
-    let (before, rest) = existing
-        .split_once(START)
-        .context("BENCHMARKS.md has no results:start marker")?;
-    let (_, after) = rest
-        .split_once(END)
-        .context("BENCHMARKS.md has no results:end marker")?;
-    let updated = format!("{before}{START}\n{results}\n{END}{after}");
+    let updated = between(&existing, (START, END), results)
+        .context("BENCHMARKS.md has no results:start and results:end markers")?;
     std::fs::write(path, updated).with_context(|| format!("cannot write `{}`", path.display()))
+}
+
+/// Writes `text` between the `markers` of `path`; when it has none, adds them under
+/// `heading` after the main results (or at the end, or in a new file).
+pub(crate) fn write_section(
+    path: &Path,
+    heading: &str,
+    markers: (&str, &str),
+    text: &str,
+) -> anyhow::Result<()> {
+    let existing = std::fs::read_to_string(path).unwrap_or_else(|_| "# Benchmarks\n".into());
+    let updated = between(&existing, markers, text).unwrap_or_else(|| {
+        let (start, end) = markers;
+        let section = format!("{heading}\n\n{start}\n{text}\n{end}");
+        match existing.split_once(END) {
+            Some((before, after)) => format!("{before}{END}\n\n{section}{after}"),
+            None => format!("{}\n\n{section}\n", existing.trim_end()),
+        }
+    });
+    std::fs::write(path, updated).with_context(|| format!("cannot write `{}`", path.display()))
+}
+
+/// `existing` with what lies between `markers` replaced by `text`, if it has them.
+fn between(existing: &str, (start, end): (&str, &str), text: &str) -> Option<String> {
+    let (before, rest) = existing.split_once(start)?;
+    let (_, after) = rest.split_once(end)?;
+    Some(format!("{before}{start}\n{text}\n{end}{after}"))
 }
 
 /// The JavaScript engines on the same bare echo (no SDK).
@@ -398,5 +420,29 @@ mod tests {
         assert!(megabytes_of_mib(8.0) > 8.0);
         assert!((megabytes_of_mib(8.0) - 8.388_608).abs() < 1e-9);
         assert!(megabytes_of_mib(7.6) <= 8.0);
+    }
+
+    #[test]
+    fn a_section_is_added_after_the_results_then_replaced_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("BENCHMARKS.md");
+        let main = format!("# Benchmarks\n\n## Results\n\n{START}\nmain\n{END}\n\n## Targets\n");
+        std::fs::write(&path, &main).unwrap();
+        let markers = ("<!-- w:start -->", "<!-- w:end -->");
+        write_section(&path, "## Web", markers, "one").unwrap();
+        let once = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            once,
+            format!(
+                "# Benchmarks\n\n## Results\n\n{START}\nmain\n{END}\n\n## Web\n\n\
+                 <!-- w:start -->\none\n<!-- w:end -->\n\n## Targets\n"
+            )
+        );
+        write_section(&path, "## Web", markers, "two").unwrap();
+        let twice = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(twice, once.replace("\none\n", "\ntwo\n"));
+        write_into(&path, "new main").unwrap();
+        let main_again = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(main_again, twice.replace("\nmain\n", "\nnew main\n"));
     }
 }

@@ -105,6 +105,7 @@ fn load(
     connections: usize,
 ) -> Load {
     Load {
+        method: "POST",
         path,
         body_bytes: 64,
         headers,
@@ -164,13 +165,22 @@ impl Setup {
         ours: &Spec,
         load: &Load,
     ) -> anyhow::Result<(Measured, Measured)> {
-        let servers = [Server::start(base)?, Server::start(ours)?];
-        for server in &servers {
+        self.compare_running(&[Server::start(base)?, Server::start(ours)?], load)
+    }
+
+    /// [`Setup::compare`] on two servers already running (`[base, ours]`), which keep
+    /// running for more loads and their measures.
+    pub(crate) fn compare_running(
+        &self,
+        servers: &[Server; 2],
+        load: &Load,
+    ) -> anyhow::Result<(Measured, Measured)> {
+        for server in servers {
             wrk::run(server.port(), load, self.warmup, &self.scratch)?;
         }
         let mut rounds = Vec::with_capacity(ROUNDS);
         for _ in 0..ROUNDS {
-            let [base, ours] = &servers;
+            let [base, ours] = servers;
             rounds.push((
                 wrk::run(base.port(), load, self.duration, &self.scratch)?,
                 wrk::run(ours.port(), load, self.duration, &self.scratch)?,
@@ -308,12 +318,20 @@ pub(crate) fn median(mut samples: Vec<Duration>) -> Duration {
 pub(crate) async fn cold_start(spec: &Spec, runs: usize) -> anyhow::Result<Duration> {
     let mut samples = Vec::with_capacity(runs);
     for _ in 0..runs {
-        let started = Instant::now();
-        let server = Server::start(spec)?;
-        call(server.addr, invoke_request("cold")).await?;
-        samples.push(started.elapsed());
+        samples.push(first_answer(spec, invoke_request("cold")).await?);
     }
     Ok(median(samples))
+}
+
+/// From exec of `spec` to a successful answer to `request` (on a fresh connection).
+pub(crate) async fn first_answer(
+    spec: &Spec,
+    request: http::Request<Full<Bytes>>,
+) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    let server = Server::start(spec)?;
+    call(server.addr, request).await?;
+    Ok(started.elapsed())
 }
 
 /// A scratch copy of `module` as `<dir>/handler.wasm`, with its `.cwasm` if asked.
@@ -397,6 +415,7 @@ impl Setup {
     pub(crate) async fn memory(&self) -> anyhow::Result<Memory> {
         eprintln!("measuring memory…");
         let load = Load {
+            method: "POST",
             path: "/invoke",
             body_bytes: 64,
             headers: platform::INVOKE,

@@ -1,10 +1,12 @@
 //! The servers under test, each a child process pinned to [`SERVER_CPU`]: started, read
-//! for their `listening on` line, measured (peak RSS), killed on drop.
+//! for their `listening on` line (or, for a server that announces nothing, waited for
+//! until its port accepts), measured (peak RSS, CPU time), killed on drop.
 
 use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 
@@ -22,6 +24,8 @@ pub(crate) struct Spec {
     pub(crate) args: Vec<String>,
     /// Extra environment.
     pub(crate) env: Vec<(String, String)>,
+    /// The port on 127.0.0.1 of a server that does not announce its address.
+    pub(crate) port: Option<u16>,
 }
 
 impl Spec {
@@ -32,7 +36,15 @@ impl Spec {
             program: program.to_path_buf(),
             args: args.iter().map(|a| a.to_string()).collect(),
             env: Vec::new(),
+            port: None,
         }
+    }
+
+    /// Says the server listens on 127.0.0.1:`port` without announcing it: it is
+    /// started once that port accepts a connection.
+    pub(crate) fn on_port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
     }
 
     /// Adds an environment variable.
@@ -69,6 +81,13 @@ impl Server {
             .with_context(|| format!("cannot start {}", spec.program.display()))?;
         let stderr = child.stderr.take().context("piped stderr")?;
         let mut lines = BufReader::new(stderr).lines();
+        if let Some(port) = spec.port {
+            std::thread::spawn(move || lines.for_each(drop));
+            let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+            let mut server = Server { child, addr };
+            server.until_accepting(&spec.name)?;
+            return Ok(server);
+        }
         let addr = loop {
             let Some(Ok(line)) = lines.next() else {
                 bail!("{} exited before listening", spec.name);
@@ -90,6 +109,24 @@ impl Server {
         Ok(Server { child, addr })
     }
 
+    /// Waits (at most [`START_LIMIT`], polling each millisecond) until its address
+    /// accepts a connection.
+    fn until_accepting(&mut self, name: &str) -> anyhow::Result<()> {
+        let started = Instant::now();
+        while TcpStream::connect(self.addr).is_err() {
+            if let Some(status) = self.child.try_wait()? {
+                bail!("{name} exited before listening ({status})");
+            }
+            anyhow::ensure!(
+                started.elapsed() < START_LIMIT,
+                "{name} did not listen on {} within {START_LIMIT:?}",
+                self.addr
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        Ok(())
+    }
+
     /// The port it listens on.
     pub(crate) fn port(&self) -> u16 {
         self.addr.port()
@@ -99,6 +136,22 @@ impl Server {
     pub(crate) fn peak_rss_mib(&self) -> anyhow::Result<f64> {
         peak_rss_mib(self.child.id())
     }
+
+    /// CPU time it has used so far, all its threads, user and system.
+    pub(crate) fn cpu_time(&self) -> anyhow::Result<Duration> {
+        cpu_time(self.child.id())
+    }
+}
+
+/// How long a server that announces nothing may take to listen.
+const START_LIMIT: Duration = Duration::from_secs(60);
+
+/// A port on 127.0.0.1 that is free now (the system's pick, released for a server
+/// to bind).
+pub(crate) fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
+        .local_addr()?
+        .port())
 }
 
 impl Drop for Server {
@@ -117,4 +170,61 @@ pub(crate) fn peak_rss_mib(pid: u32) -> anyhow::Result<f64> {
         .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
         .context("no VmHWM")?;
     Ok(kb / 1024.0)
+}
+
+/// `utime` + `stime` of a process (fields 14 and 15 of `/proc/PID/stat`).
+pub(crate) fn cpu_time(pid: u32) -> anyhow::Result<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // The command name, field 2, is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .context("no command name")?
+        .1
+        .split_whitespace()
+        .collect();
+    let ticks = |field: usize| -> anyhow::Result<u64> {
+        // `fields[0]` is field 3 (the state).
+        Ok(fields
+            .get(field - 3)
+            .context("a short stat line")?
+            .parse()?)
+    };
+    let total = ticks(14)? + ticks(15)?;
+    Ok(Duration::from_secs_f64(
+        total as f64 / clock_ticks_per_second(),
+    ))
+}
+
+/// `sysconf(_SC_CLK_TCK)` as `getconf` reports it (100 on Linux unless told).
+fn clock_ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_process_has_cpu_time() {
+        let started = Instant::now();
+        let mut spin = 0u64;
+        while started.elapsed() < Duration::from_millis(300) {
+            spin = std::hint::black_box(spin.wrapping_add(1));
+        }
+        let used = cpu_time(std::process::id()).unwrap();
+        assert!(used >= Duration::from_millis(100), "{used:?}");
+        assert!(peak_rss_mib(std::process::id()).unwrap() > 0.0);
+    }
+
+    #[test]
+    fn a_free_port_can_be_bound() {
+        let port = free_port().unwrap();
+        assert_ne!(port, 0);
+        TcpListener::bind((Ipv4Addr::LOCALHOST, port)).unwrap();
+    }
 }

@@ -1,5 +1,6 @@
 //! Load with `wrk` (Debian's package): one pinned thread, a fixed number of keep-alive
-//! connections, a Lua script for the method, body and headers; its report parsed.
+//! connections (reopened when the server closes them), a Lua script for the method, body
+//! and headers; its report parsed.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,9 +14,11 @@ pub(crate) const LOAD_CPU: &str = "1";
 /// One kind of request to send.
 #[derive(Clone, Debug)]
 pub(crate) struct Load {
+    /// Request method (`POST`, `GET`).
+    pub(crate) method: &'static str,
     /// Request path (and query).
     pub(crate) path: &'static str,
-    /// Body size in bytes.
+    /// Body size in bytes (0: no body, and no `content-length`).
     pub(crate) body_bytes: usize,
     /// Extra headers.
     pub(crate) headers: &'static [(&'static str, &'static str)],
@@ -74,17 +77,27 @@ pub(crate) fn run(
 }
 
 fn write_script(load: &Load, scratch: &Path) -> anyhow::Result<PathBuf> {
-    let mut script = String::from("wrk.method = \"POST\"\n");
-    script.push_str(&format!(
-        "wrk.body = string.rep(\"x\", {})\n",
-        load.body_bytes
+    let path = scratch.join(format!(
+        "load-{}-{}-{}.lua",
+        load.method, load.body_bytes, load.connections
     ));
+    std::fs::write(&path, script(load))?;
+    Ok(path)
+}
+
+/// The Lua script that sets `load`'s method, body and headers.
+fn script(load: &Load) -> String {
+    let mut script = format!("wrk.method = \"{}\"\n", load.method);
+    if load.body_bytes > 0 {
+        script.push_str(&format!(
+            "wrk.body = string.rep(\"x\", {})\n",
+            load.body_bytes
+        ));
+    }
     for (name, value) in load.headers {
         script.push_str(&format!("wrk.headers[\"{name}\"] = \"{value}\"\n"));
     }
-    let path = scratch.join(format!("load-{}-{}.lua", load.body_bytes, load.connections));
-    std::fs::write(&path, script)?;
-    Ok(path)
+    script
 }
 
 /// Reads requests/s, the 50% and 99% latencies and the error counts of a report.
@@ -157,5 +170,25 @@ Transfer/sec:     10.70MB
         assert_eq!(measured.p50, Duration::from_micros(276));
         assert_eq!(measured.p99, Duration::from_micros(1290));
         assert_eq!(measured.errors, 8);
+    }
+
+    #[test]
+    fn a_load_without_a_body_sets_none() {
+        let load = |method, body_bytes| Load {
+            method,
+            path: "/",
+            body_bytes,
+            headers: &[("x-fc-request-id", "r")],
+            connections: 8,
+        };
+        let get = script(&load("GET", 0));
+        assert!(get.starts_with("wrk.method = \"GET\"\n"), "{get}");
+        assert!(!get.contains("wrk.body"), "{get}");
+        assert!(
+            get.contains("wrk.headers[\"x-fc-request-id\"] = \"r\""),
+            "{get}"
+        );
+        let post = script(&load("POST", 64));
+        assert!(post.contains("wrk.body = string.rep(\"x\", 64)"), "{post}");
     }
 }
