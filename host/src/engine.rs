@@ -75,8 +75,9 @@ impl WasmEngine {
     /// Loads and links the component at `path`, and finds out which handler
     /// interfaces it exports. A precompiled file (`fcwasm compile`) is mapped
     /// instead of compiling: `path` itself if it is one, or `<stem>.cwasm` beside it
-    /// when that is at least as new. One this engine cannot use (another wasmtime
-    /// version or configuration) is rejected with the reason, never loaded.
+    /// when [`native_code`]'s rule lets the host use it (trusted, whole, and compiled
+    /// from this module). One this engine cannot use (another wasmtime version or
+    /// configuration) is rejected with the reason, never loaded.
     pub(crate) fn load(&self, path: &Path) -> anyhow::Result<Module> {
         let component = self.component(path)?;
         self.link(path, component)
