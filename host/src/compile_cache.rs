@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use wasmtime::Engine;
 
-use crate::native_code::{self, TrustedDir};
+use crate::native_code::{self, ModuleDigest, TrustedDir};
 
 /// How much the cache keeps: the most recently used modules up to this many bytes
 /// together (a Python or JavaScript component compiles to 35-50 MB, so about 40 of
@@ -51,17 +51,18 @@ impl CompileCache {
         hasher.name()
     }
 
-    /// [`CompileCache::name_for`] the module in `file`, read through a small buffer.
-    pub(crate) fn name_for_file(
+    /// [`CompileCache::name_for`] the module in `file`, and its [`ModuleDigest`], from
+    /// one read of the file through a small buffer.
+    pub(crate) fn name_and_digest_of(
         &self,
         engine: &Engine,
         file: &std::fs::File,
-    ) -> std::io::Result<String> {
-        let mut hasher = Key::new(engine);
-        native_code::for_each_chunk(file, u64::MAX, |chunk| {
-            hasher.0.update(chunk);
+    ) -> std::io::Result<(String, ModuleDigest)> {
+        let mut key = Key::new(engine);
+        let digest = ModuleDigest::read(file, |chunk| {
+            key.0.update(chunk);
         })?;
-        Ok(hasher.name())
+        Ok((key.name(), digest))
     }
 
     /// Where the entry `name` is, for messages.
@@ -191,8 +192,9 @@ mod tests {
         assert_ne!(a, cache.name_for(&other, b"module a"));
         let file = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(file.path(), b"module a").unwrap();
-        let read = cache.name_for_file(&engine, file.as_file()).unwrap();
+        let (read, digest) = cache.name_and_digest_of(&engine, file.as_file()).unwrap();
         assert_eq!(read, a);
+        assert_eq!(digest, ModuleDigest::of(b"module a"));
     }
 
     #[test]

@@ -97,8 +97,7 @@ impl WasmEngine {
         let module = std::fs::File::open(path).with_context(cannot_read)?;
         let precompiled = precompiled_path(path);
         if std::fs::symlink_metadata(&precompiled).is_ok() {
-            let (digest, beside) = self.beside(&precompiled, path, &module);
-            match beside {
+            match self.beside(&precompiled, path, &module) {
                 Ok(component) => {
                     tracing::info!("using precompiled `{}`", precompiled.display());
                     return Ok(component);
@@ -109,78 +108,62 @@ impl WasmEngine {
                     path.display()
                 ),
             }
-            return self.compile_or_cached(path, &module, digest.ok());
         }
-        self.compile_or_cached(path, &module, None)
-    }
-
-    /// Compiles the module opened as `module` (at `path`; `digest`, its identity when
-    /// it is known), through the cache when there is one.
-    fn compile_or_cached(
-        &self,
-        path: &Path,
-        module: &std::fs::File,
-        digest: Option<ModuleDigest>,
-    ) -> anyhow::Result<Component> {
         match &self.cache {
-            Some(cache) => self.compile_cached(cache, path, module, digest),
+            Some(cache) => self.compile_cached(cache, path, &module),
             None => {
                 tracing::info!(
                     "compiling `{}` (no usable `{}`; `fcwasm compile` makes one)",
                     path.display(),
-                    precompiled_path(path).display()
+                    precompiled.display()
                 );
-                let bytes = read_whole(module)
-                    .with_context(|| format!("cannot read `{}`", path.display()))?;
-                self.compile(path, &bytes)
+                self.compile(path, &read_whole(&module).with_context(cannot_read)?)
             }
         }
     }
 
-    /// The identity of the module opened as `module` (at `module_path`), and the
-    /// `.cwasm` beside it, if the rule lets the host use it. The module is hashed
-    /// while the `.cwasm` is checked, on two threads: both are read whole at every start.
+    /// The `.cwasm` beside the module opened as `module` (at `module_path`), if the
+    /// rule lets the host use it. The module is hashed while the `.cwasm` is checked,
+    /// on two threads: both are read whole at every start.
     fn beside(
         &self,
         precompiled: &Path,
         module_path: &Path,
         module: &std::fs::File,
-    ) -> (std::io::Result<ModuleDigest>, anyhow::Result<Component>) {
+    ) -> anyhow::Result<Component> {
         let (digest, checked) = std::thread::scope(|scope| {
             let checked = scope.spawn(|| {
                 let file = open_native(precompiled)?;
                 let trailer = native_code::check_whole(&file, precompiled)?;
                 Ok::<_, Refused>((file, trailer))
             });
-            let digest = ModuleDigest::read(module);
+            let digest = ModuleDigest::read(module, |_| {});
             let checked = checked
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             (digest, checked)
         });
-        let component = match (&digest, checked) {
+        match (digest, checked) {
             (_, Err(refused)) => Err(refused.into()),
             (Err(error), _) => Err(anyhow::anyhow!(
                 "cannot read `{}`: {error}",
                 module_path.display()
             )),
-            (Ok(digest), Ok((_, trailer))) if !trailer.is_of(digest) => {
+            (Ok(digest), Ok((_, trailer))) if !trailer.is_of(&digest) => {
                 Err(Refused::OtherModule(precompiled.into(), module_path.into()).into())
             }
             (Ok(_), Ok((file, _))) => self.map_open(&file, precompiled),
-        };
-        (digest, component)
+        }
     }
 
-    /// Maps the compiled form of the module opened as `module` (at `path`; `digest`,
-    /// its identity when it is known) from the cache, or compiles it and stores it
-    /// there. A cache that cannot be used or written only costs a compilation.
+    /// Maps the compiled form of the module opened as `module` (at `path`) from the
+    /// cache, or compiles it and stores it there. A cache that cannot be used or
+    /// written only costs a compilation.
     fn compile_cached(
         &self,
         cache: &CompileCache,
         path: &Path,
         module: &std::fs::File,
-        digest: Option<ModuleDigest>,
     ) -> anyhow::Result<Component> {
         let cannot_read = || format!("cannot read `{}`", path.display());
         let bytes = || read_whole(module).with_context(cannot_read);
@@ -191,12 +174,8 @@ impl WasmEngine {
                 return self.compile(path, &bytes()?);
             }
         };
-        let digest = match digest {
-            Some(digest) => digest,
-            None => ModuleDigest::read(module).with_context(cannot_read)?,
-        };
-        let name = cache
-            .name_for_file(&self.engine, module)
+        let (name, digest) = cache
+            .name_and_digest_of(&self.engine, module)
             .with_context(cannot_read)?;
         let cached = cache.path_of(&name);
         match self.cached(&dir, &name, &cached, &digest) {
@@ -289,7 +268,7 @@ impl WasmEngine {
         }
         let cannot_read = || format!("cannot read `{}`", module.display());
         let file = std::fs::File::open(module).with_context(cannot_read)?;
-        let digest = ModuleDigest::read(&file).with_context(cannot_read)?;
+        let digest = ModuleDigest::read(&file, |_| {}).with_context(cannot_read)?;
         Ok(native_code::seal(compiled, &digest))
     }
 

@@ -157,10 +157,14 @@ impl ModuleDigest {
         }
     }
 
-    /// The identity of the module in `file`, read through a small buffer from its start.
-    pub(crate) fn read(file: &File) -> std::io::Result<Self> {
+    /// The identity of the module in `file`, read through a small buffer from its start;
+    /// each chunk read is also passed to `also` (so another digest can share the read).
+    pub(crate) fn read(file: &File, mut also: impl FnMut(&[u8])) -> std::io::Result<Self> {
         let mut hasher = Xxh3::new();
-        let len = for_each_chunk(file, u64::MAX, |chunk| hasher.update(chunk))?;
+        let len = for_each_chunk(file, u64::MAX, |chunk| {
+            hasher.update(chunk);
+            also(chunk);
+        })?;
         Ok(ModuleDigest {
             len,
             digest: hasher.digest128(),
@@ -305,7 +309,7 @@ mod tests {
             let bytes: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
             let path = dir.path().join(format!("{len}.wasm"));
             std::fs::write(&path, &bytes).unwrap();
-            let read = ModuleDigest::read(&File::open(&path).unwrap()).unwrap();
+            let read = ModuleDigest::read(&File::open(&path).unwrap(), |_| {}).unwrap();
             assert_eq!(read, ModuleDigest::of(&bytes), "{len} bytes");
         }
     }
